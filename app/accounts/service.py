@@ -1,0 +1,287 @@
+"""Account use cases: sign up, log in and out, reset a password, invite and onboard staff."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy.exc import IntegrityError
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from app.accounts import repository as repo
+from app.accounts.models import STAFF_ROLES, AuthSession, Invitation, PasswordReset, Role, User
+from app.accounts.schemas import (
+    InvitationAcceptIn,
+    InvitationIn,
+    LoginIn,
+    PasswordResetIn,
+    SignupIn,
+)
+from app.core.config import Settings
+from app.core.errors import AppError, Conflict, Forbidden, NotFound
+from app.core.events import after_commit
+from app.core.i18n import gettext as _
+from app.core.mail import Postman
+from app.core.security import (
+    hash_password,
+    new_token,
+    password_needs_rehash,
+    token_digest,
+    verify_password,
+)
+from app.core.types import utcnow
+from app.customer import service as customers
+from app.store import service as stores
+
+
+class EmailTaken(Conflict):
+    code = "email_taken"
+
+
+class InvalidCredentials(AppError):
+    status = 401
+    code = "invalid_credentials"
+
+
+class LinkInvalid(AppError):
+    status = 400
+    code = "link_invalid"
+
+
+class LinkExpired(AppError):
+    status = 410
+    code = "link_expired"
+
+
+async def sign_up(session: AsyncSession, *, data: SignupIn, locale: str) -> User:
+    """Create a customer account and its empty profile."""
+    if await repo.user_by_email(session, data.email):
+        raise EmailTaken(
+            _("An account with this email already exists. Log in, or reset your password."),
+            field="email",
+        )
+    user = User(
+        email=data.email,
+        password_hash=hash_password(data.password),
+        role=Role.customer,
+        family_name=data.family_name,
+        given_name=data.given_name,
+        family_name_kana=data.family_name_kana,
+        given_name_kana=data.given_name_kana,
+        locale=locale,
+    )
+    await _insert_user(session, user)
+    assert user.id is not None
+    await customers.create_profile(
+        session, user_id=user.id, marketing_consent=data.marketing_consent
+    )
+    return user
+
+
+async def _insert_user(session: AsyncSession, user: User) -> None:
+    session.add(user)
+    try:
+        await session.flush()
+    except IntegrityError as exc:  # two sign-ups racing for one address
+        raise EmailTaken(
+            _("An account with this email already exists. Log in, or reset your password."),
+            field="email",
+        ) from exc
+
+
+async def log_in(session: AsyncSession, *, data: LoginIn) -> User:
+    """Check an email and password; the same answer whether the email or password was wrong."""
+    user = await repo.user_by_email(session, data.email.strip().lower())
+    ok = verify_password(user.password_hash if user else None, data.password)
+    if not user or not ok or not user.is_active:
+        raise InvalidCredentials(_("That email and password do not match. Please try again."))
+    if password_needs_rehash(user.password_hash):
+        user.password_hash = hash_password(data.password)
+    user.last_login_at = utcnow()
+    session.add(user)
+    return user
+
+
+async def open_session(
+    session: AsyncSession, *, user: User, settings: Settings, previous_token: str | None
+) -> str:
+    """Start a fresh server-side session (a new id at every login) and return its token."""
+    if previous_token:
+        await repo.delete_session(session, token_digest(previous_token))
+    token = new_token()
+    assert user.id is not None
+    session.add(
+        AuthSession(
+            id=token_digest(token),
+            user_id=user.id,
+            expires_at=utcnow() + timedelta(days=settings.session_days),
+        )
+    )
+    return token
+
+
+async def close_session(session: AsyncSession, *, token: str | None) -> None:
+    """End the session behind this token (logging out)."""
+    if token:
+        await repo.delete_session(session, token_digest(token))
+
+
+async def viewer_for(session: AsyncSession, *, token: str | None) -> User | None:
+    """The active user behind a session token, if the session is still valid."""
+    if not token:
+        return None
+    return await repo.user_for_session(session, token_digest(token), utcnow())
+
+
+async def request_password_reset(
+    session: AsyncSession, *, email: str, postman: Postman, settings: Settings
+) -> None:
+    """Email a single-use reset link. Says nothing about whether the address has an account."""
+    user = await repo.user_by_email(session, email)
+    if not user or not user.is_active:
+        return
+    token = new_token()
+    assert user.id is not None
+    session.add(
+        PasswordReset(
+            user_id=user.id,
+            token_digest=token_digest(token),
+            expires_at=utcnow() + timedelta(minutes=settings.password_reset_minutes),
+        )
+    )
+    link = f"{settings.public_base_url}/password/reset/{token}"
+    context = {"name": user.family_name, "link": link, "minutes": settings.password_reset_minutes}
+    after_commit(
+        session, lambda: postman.deliver(user.email, "password_reset", context, user.locale)
+    )
+
+
+async def check_reset_link(session: AsyncSession, *, token: str) -> PasswordReset:
+    """The reset behind a link, or an error saying why the link no longer works."""
+    reset = await repo.reset_by_digest(session, token_digest(token))
+    if reset is None or reset.used_at is not None:
+        raise LinkInvalid(
+            _("This reset link is not valid or has already been used. Please request a new one.")
+        )
+    if reset.expires_at <= utcnow():
+        raise LinkExpired(_("This reset link has expired. Please request a new one."))
+    return reset
+
+
+async def reset_password(session: AsyncSession, *, token: str, data: PasswordResetIn) -> User:
+    """Set a new password from a reset link, use the link up and log out every other session."""
+    reset = await check_reset_link(session, token=token)
+    user = await repo.user_by_id(session, reset.user_id)
+    if user is None:
+        raise LinkInvalid(_("This reset link is not valid. Please request a new one."))
+    user.password_hash = hash_password(data.password)
+    reset.used_at = utcnow()
+    session.add_all([user, reset])
+    await repo.delete_sessions_of(session, reset.user_id)
+    return user
+
+
+async def invite(
+    session: AsyncSession,
+    *,
+    inviter: User,
+    data: InvitationIn,
+    postman: Postman,
+    settings: Settings,
+) -> Invitation:
+    """Invite a stylist or manager to a store the inviter manages."""
+    assert inviter.id is not None
+    store = await stores.get_store(session, store_id=data.store_id)
+    if inviter.role != Role.admin and not await stores.manages(
+        session, user_id=inviter.id, store_id=data.store_id
+    ):
+        raise Forbidden(_("You can only invite people to stores you manage."), field="store_id")
+    if await repo.user_by_email(session, data.email):
+        raise EmailTaken(_("Someone already has an account with this email."), field="email")
+    token = new_token()
+    invitation = Invitation(
+        email=data.email,
+        role=data.role,
+        store_id=data.store_id,
+        invited_by_id=inviter.id,
+        token_digest=token_digest(token),
+        expires_at=utcnow() + timedelta(days=settings.invitation_days),
+        works_remotely=data.works_remotely,
+        skills=list(data.skills),
+        languages=list(data.languages),
+    )
+    session.add(invitation)
+    context = {
+        "inviter": f"{inviter.family_name} {inviter.given_name}",
+        "store_ja": store.name_ja,
+        "store_en": store.name_en,
+        "role": data.role,
+        "link": f"{settings.public_base_url}/invitations/{token}",
+        "days": settings.invitation_days,
+    }
+    after_commit(
+        session, lambda: postman.deliver(data.email, "invitation", context, inviter.locale)
+    )
+    return invitation
+
+
+async def check_invitation(session: AsyncSession, *, token: str) -> Invitation:
+    """The open invitation behind a link, or an error saying why it no longer works."""
+    invitation = await repo.invitation_by_digest(session, token_digest(token))
+    if invitation is None or invitation.accepted_at is not None:
+        raise LinkInvalid(_("This invitation is not valid or has already been used."))
+    if invitation.expires_at <= utcnow():
+        raise LinkExpired(_("This invitation has expired. Please ask your manager for a new one."))
+    return invitation
+
+
+async def accept_invitation(
+    session: AsyncSession, *, token: str, data: InvitationAcceptIn, locale: str
+) -> User:
+    """Create the invited stylist's or manager's account and attach it to the store."""
+    invitation = await check_invitation(session, token=token)
+    if await repo.user_by_email(session, invitation.email):
+        raise EmailTaken(_("Someone already has an account with this email."))
+    user = User(
+        email=invitation.email,
+        password_hash=hash_password(data.password),
+        role=invitation.role,
+        family_name=data.family_name,
+        given_name=data.given_name,
+        family_name_kana=data.family_name_kana,
+        given_name_kana=data.given_name_kana,
+        locale=locale,
+    )
+    await _insert_user(session, user)
+    assert user.id is not None
+    await stores.join_store(
+        session,
+        user_id=user.id,
+        role=invitation.role,
+        store_id=invitation.store_id,
+        works_remotely=invitation.works_remotely,
+        skills=invitation.skills,
+        languages=invitation.languages,
+    )
+    invitation.accepted_at = utcnow()
+    session.add(invitation)
+    return user
+
+
+async def change_locale(session: AsyncSession, *, user_id: int, locale: str) -> None:
+    """Remember the language a signed-in person chose."""
+    user = await repo.user_by_id(session, user_id)
+    if user is None:
+        raise NotFound(_("We could not find your account."))
+    user.locale = locale
+    session.add(user)
+
+
+async def invitations_for(session: AsyncSession, *, manager: User) -> list[Invitation]:
+    """The latest invitations to the stores this manager runs."""
+    assert manager.id is not None
+    store_ids = [s.id for s in await stores.stores_managed_by(session, user=manager)]
+    return await repo.invitations_for_stores(session, [i for i in store_ids if i is not None])
+
+
+def is_staff(user: User) -> bool:
+    return user.role in STAFF_ROLES

@@ -1,0 +1,97 @@
+"""The ``closetcall`` command: serve, migrate, demo, create-admin."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import getpass
+import logging
+import sys
+
+from app.core.config import get_settings
+
+
+def _serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    uvicorn.run(
+        "app.main:create_app",
+        factory=True,
+        host=args.host,
+        port=args.port,
+        proxy_headers=True,
+        log_level="info",
+    )
+    return 0
+
+
+async def _with_database(action: str, **kwargs: object) -> int:
+    from app.core.db import Database, create_engine
+    from app.core.migrate import upgrade
+
+    settings = get_settings()
+    db = Database(create_engine(settings.database_url))
+    try:
+        await upgrade(db.engine)
+        if action == "migrate":
+            print("Database is at the latest migration.")
+        elif action == "demo":
+            from app.demo.loader import DEMO_PASSWORD, load_demo
+
+            async with db.sessions() as session:
+                report = await load_demo(session)
+                await session.commit()
+            print(report.summary())
+            print()
+            print(f"Demo logins (password for all: {DEMO_PASSWORD})")
+            for role, email in report.logins:
+                print(f"  {role:<9} {email}")
+        elif action == "create-admin":
+            from app.accounts.admin import create_admin
+
+            async with db.sessions() as session:
+                await create_admin(session, **kwargs)  # type: ignore[arg-type]
+                await session.commit()
+            print(f"Admin {kwargs['email']} is ready.")
+    finally:
+        await db.dispose()
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    parser = argparse.ArgumentParser(prog="closetcall", description="Closet Call server tools")
+    sub = parser.add_subparsers(dest="command", required=True)
+    serve = sub.add_parser("serve", help="serve the app (applies migrations at start-up)")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    sub.add_parser("migrate", help="apply database migrations")
+    sub.add_parser("demo", help="load the demo brand, stores, people and catalog (idempotent)")
+    admin = sub.add_parser("create-admin", help="create an admin account, or reset its password")
+    admin.add_argument("email")
+    admin.add_argument("--family-name", default="管理")
+    admin.add_argument("--given-name", default="者")
+
+    args = parser.parse_args(argv)
+    if args.command == "serve":
+        return _serve(args)
+    if args.command == "create-admin":
+        password = (
+            getpass.getpass("Password (10+ characters): ")
+            if sys.stdin.isatty()
+            else sys.stdin.readline().rstrip("\n")
+        )
+        return asyncio.run(
+            _with_database(
+                "create-admin",
+                email=args.email,
+                password=password,
+                family_name=args.family_name,
+                given_name=args.given_name,
+            )
+        )
+    return asyncio.run(_with_database(args.command))
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,78 @@
+"""One Settings object for the whole app (environment prefix ``CLOSETCALL_``)."""
+
+from __future__ import annotations
+
+import secrets
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="CLOSETCALL_", env_file=".env", extra="ignore")
+
+    env: Literal["development", "test", "production"] = "development"
+    var_dir: Path = PROJECT_ROOT / "var"
+    database_url: str = ""
+    secret_key: str = ""
+    redis_url: str | None = None
+    public_base_url: str = "http://127.0.0.1:8000"
+    default_locale: Literal["ja", "en"] = "ja"
+    default_time_zone: str = "Asia/Tokyo"
+
+    smtp_host: str | None = None
+    smtp_port: int = 587
+    smtp_username: str | None = None
+    smtp_password: str | None = None
+    smtp_starttls: bool = True
+    mail_from: str = "Closet Call <no-reply@closetcall.example>"
+
+    session_days: int = Field(default=14, ge=1, le=90)
+    password_reset_minutes: int = Field(default=60, ge=5, le=24 * 60)
+    invitation_days: int = Field(default=7, ge=1, le=30)
+
+    @model_validator(mode="after")
+    def _fill_defaults(self) -> Settings:
+        if not self.database_url:
+            self.database_url = f"sqlite:///{self.var_dir / 'closetcall.db'}"
+        if not self.secret_key:
+            if self.env == "production":
+                raise ValueError("CLOSETCALL_SECRET_KEY is required in production")
+            self.secret_key = _development_secret(self.var_dir)
+        if self.env == "production" and not self.smtp_host:
+            raise ValueError("CLOSETCALL_SMTP_HOST is required in production")
+        return self
+
+    @property
+    def is_development(self) -> bool:
+        return self.env == "development"
+
+    @property
+    def secure_cookies(self) -> bool:
+        return self.env == "production"
+
+    @property
+    def outbox_dir(self) -> Path:
+        return self.var_dir / "outbox"
+
+
+def _development_secret(var_dir: Path) -> str:
+    """Generate a secret once and keep it, so dev sessions survive a restart."""
+    path = var_dir / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    var_dir.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(48)
+    path.write_text(key)
+    path.chmod(0o600)
+    return key
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

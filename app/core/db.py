@@ -1,0 +1,105 @@
+"""Engine, sessions and the request-owned transaction.
+
+SQLite is driven with ``isolation_level=None`` so that we emit ``BEGIN`` ourselves: that makes
+savepoints work (per-test rollback) and lets write paths that check before they insert ask for
+``BEGIN IMMEDIATE`` (see ``write_lock``). PostgreSQL uses its own transaction handling.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextvars import ContextVar
+from typing import Annotated, Any
+
+from fastapi import Depends, Request
+from sqlalchemy import event
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from app.core import events
+
+_immediate: ContextVar[bool] = ContextVar("sqlite_begin_immediate", default=False)
+
+
+def async_url(url: str) -> URL:
+    """Turn a plain ``sqlite:///`` or ``postgresql://`` URL into its asyncio driver URL."""
+    parsed = make_url(url)
+    if parsed.drivername in ("sqlite", "sqlite+pysqlite"):
+        return parsed.set(drivername="sqlite+aiosqlite")
+    if parsed.drivername in ("postgresql", "postgres", "postgresql+psycopg2"):
+        return parsed.set(drivername="postgresql+asyncpg")
+    return parsed
+
+
+def create_engine(url: str, *, schema: str | None = None) -> AsyncEngine:
+    """Create the async engine; ``schema`` pins PostgreSQL's search_path (used by tests)."""
+    target = async_url(url)
+    kwargs: dict[str, Any] = {"pool_pre_ping": True}
+    if target.get_backend_name() == "sqlite":
+        if target.database:
+            from pathlib import Path
+
+            Path(target.database).parent.mkdir(parents=True, exist_ok=True)
+        kwargs["connect_args"] = {"timeout": 30}
+    elif schema:
+        kwargs["connect_args"] = {"server_settings": {"search_path": schema}}
+    engine = create_async_engine(target, **kwargs)
+    if target.get_backend_name() == "sqlite":
+        _configure_sqlite(engine)
+    return engine
+
+
+def _configure_sqlite(engine: AsyncEngine) -> None:
+    @event.listens_for(engine.sync_engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.close()
+
+    @event.listens_for(engine.sync_engine, "begin")
+    def _on_begin(connection: Any) -> None:
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if _immediate.get() else "BEGIN")
+
+
+class Database:
+    """Owns the engine and session factory for one app instance."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self.engine = engine
+        self.sessions = async_sessionmaker(engine, class_=AsyncSession, expire_on_commit=False)
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.engine.dialect.name == "sqlite"
+
+    async def dispose(self) -> None:
+        await self.engine.dispose()
+
+
+def get_database(request: Request) -> Database:
+    return request.app.state.db
+
+
+async def get_session(
+    db: Annotated[Database, Depends(get_database)],
+) -> AsyncIterator[AsyncSession]:
+    """The request owns the transaction: commit when the handler returns, roll back on error."""
+    async with db.sessions() as session:
+        try:
+            yield session
+            await session.commit()
+        except BaseException:
+            await session.rollback()
+            events.discard(session)
+            raise
+        await events.run_after_commit(session)
+
+
+# scope="function": commit before the response is sent. With the default ("request") a client that
+# follows a redirect quickly can arrive before the commit (seen: a fresh login bounced to /login),
+# and a failing commit could no longer change the response.
+SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]

@@ -1,0 +1,12 @@
+"""Import every domain's tables so SQLModel.metadata is complete (Alembic and tests use it)."""
+
+from sqlmodel import SQLModel
+
+from app.accounts import models as accounts_models
+from app.customer import models as customer_models
+from app.store import models as store_models
+from app.wardrobe import models as wardrobe_models
+
+metadata = SQLModel.metadata
+
+__all__ = ["accounts_models", "customer_models", "metadata", "store_models", "wardrobe_models"]

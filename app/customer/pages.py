@@ -1,0 +1,62 @@
+"""The customer's own pages: home with purchase history, and profile."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.responses import RedirectResponse, Response
+
+from app.accounts.deps import CsrfProtected, CustomerUser
+from app.core.db import SessionDep
+from app.core.errors import AppError
+from app.core.forms import parse_form
+from app.core.i18n import set_locale
+from app.core.templating import render
+from app.customer import service
+from app.customer.schemas import CLOTHING_SIZES, ProfileIn
+
+router = APIRouter(include_in_schema=False, dependencies=[CsrfProtected])
+
+
+@router.get("/me")
+async def customer_home(request: Request, user: CustomerUser, session: SessionDep) -> Response:
+    assert user.id is not None
+    customer, profile = await service.load_customer(session, viewer=user, customer_id=user.id)
+    lines = await service.purchase_history(session, viewer=user, customer_id=user.id, limit=12)
+    context = {
+        "profile": service.public_profile(customer, profile),
+        "purchases": lines,
+        "welcome": request.query_params.get("welcome") == "1",
+    }
+    return render(request, "home/customer.html", context)
+
+
+def _profile_context(values: dict[str, object], errors: dict[str, str], saved: bool) -> dict:
+    return {"values": values, "errors": errors, "sizes": CLOTHING_SIZES, "saved": saved}
+
+
+@router.get("/me/profile")
+async def profile_page(request: Request, user: CustomerUser, session: SessionDep) -> Response:
+    assert user.id is not None
+    customer, profile = await service.load_customer(session, viewer=user, customer_id=user.id)
+    values = service.public_profile(customer, profile).model_dump()
+    values["phone"] = values.pop("phone_e164")
+    saved = request.query_params.get("saved") == "1"
+    return render(request, "customer/profile.html", _profile_context(values, {}, saved))
+
+
+@router.post("/me/profile")
+async def profile_submit(request: Request, user: CustomerUser, session: SessionDep) -> Response:
+    assert user.id is not None
+    data, values, errors = parse_form(ProfileIn, await request.form())
+    if data is None:
+        return render(
+            request, "customer/profile.html", _profile_context(values, errors, False), 422
+        )
+    try:
+        await service.update_profile(session, viewer=user, customer_id=user.id, data=data)
+    except AppError as exc:
+        errors = {exc.field or "form": exc.detail}
+        context = _profile_context(values, errors, False)
+        return render(request, "customer/profile.html", context, exc.status)
+    set_locale(data.locale)
+    return RedirectResponse("/me/profile?saved=1", status_code=303)

@@ -1,0 +1,90 @@
+"""create_app(): lifespan, middleware, error handlers, routers and the /static mount."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from fastapi.responses import FileResponse
+from fastapi.staticfiles import StaticFiles
+
+from app.accounts import pages as account_pages
+from app.accounts import router as account_api
+from app.accounts.context import RequestContextMiddleware
+from app.core import devtools, health
+from app.core.config import PROJECT_ROOT, Settings, get_settings
+from app.core.db import Database, create_engine
+from app.core.errors import install_error_handlers
+from app.core.mail import Mailer, Postman, create_mailer
+from app.core.migrate import upgrade
+from app.customer import pages as customer_pages
+from app.customer import router as customer_api
+from app.store import pages as store_pages
+from app.store import router as store_api
+from app.wardrobe import pages as wardrobe_pages
+
+STATIC_DIR = PROJECT_ROOT / "web" / "static"
+log = logging.getLogger(__name__)
+
+
+def create_app(
+    settings: Settings | None = None,
+    *,
+    database: Database | None = None,
+    mailer: Mailer | None = None,
+    migrate: bool = True,
+) -> FastAPI:
+    """Build the application. Tests pass their own settings and database."""
+    settings = settings or get_settings()
+    db = database or Database(create_engine(settings.database_url))
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if migrate:
+            await upgrade(db.engine)
+        redis = None
+        if settings.redis_url:
+            from redis.asyncio import Redis
+
+            redis = Redis.from_url(settings.redis_url)
+        app.state.redis = redis
+        try:
+            yield
+        finally:
+            if redis is not None:
+                await redis.aclose()
+            if database is None:
+                await db.dispose()
+
+    app = FastAPI(
+        title="Closet Call",
+        version="0.1.0",
+        summary="Video styling sessions that start from the customer's own wardrobe.",
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.db = db
+    app.state.redis = None
+    app.state.postman = Postman(settings, mailer or create_mailer(settings))
+
+    app.add_middleware(RequestContextMiddleware)
+    install_error_handlers(app)
+
+    app.include_router(health.router)
+    app.include_router(account_api.router)
+    app.include_router(customer_api.router)
+    app.include_router(store_api.router)
+    app.include_router(account_pages.router)
+    app.include_router(customer_pages.router)
+    app.include_router(store_pages.router)
+    app.include_router(wardrobe_pages.router)
+    app.include_router(devtools.router)
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+
+    @app.get("/favicon.ico", include_in_schema=False)
+    async def favicon() -> FileResponse:
+        return FileResponse(STATIC_DIR / "img" / "favicon.ico")
+
+    return app

@@ -1,0 +1,22 @@
+"""Catalog images (generated swatches)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+from fastapi.responses import Response
+
+from app.core.db import SessionDep
+from app.wardrobe import service
+from app.wardrobe.swatch import swatch_svg
+
+router = APIRouter(include_in_schema=False)
+
+
+@router.get("/catalog/{sku}/swatch.svg")
+async def swatch(sku: str, session: SessionDep) -> Response:
+    item = await service.item_by_sku(session, sku=sku)
+    return Response(
+        swatch_svg(item),
+        media_type="image/svg+xml",
+        headers={"cache-control": "public, max-age=86400"},
+    )
