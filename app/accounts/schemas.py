@@ -57,7 +57,10 @@ class SignupIn(Form):
 
 
 class LoginIn(Form):
-    email: Annotated[str, Field(min_length=1, max_length=254)]
+    # Not EmailStr: a malformed address should get "email and password do not match", not a hint
+    # about which addresses exist. Still cleaned, because it is used in a query (PostgreSQL
+    # refuses NUL bytes in text).
+    email: Annotated[str, Field(min_length=1, max_length=254), AfterValidator(_line)]
     password: Annotated[str, Field(min_length=1, max_length=128)]
 
 
