@@ -44,7 +44,9 @@ def service_missing(name: str, variable: str) -> None:
 
 
 @pytest.fixture(scope="session", params=["sqlite", "postgresql"])
-async def engine(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[AsyncEngine]:
+async def engine(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> AsyncIterator[AsyncEngine]:
     """A migrated database of each kind, shared by the whole session."""
     if request.param == "sqlite":
         path = tmp_path_factory.mktemp("db") / "test.db"
@@ -163,6 +165,8 @@ def mail_text(message: EmailMessage) -> str:
 
 
 def link_in(message: EmailMessage, path_prefix: str) -> str:
-    match = re.search(rf"http://testserver({re.escape(path_prefix)}[A-Za-z0-9_\-]+)", mail_text(message))
+    match = re.search(
+        rf"http://testserver({re.escape(path_prefix)}[A-Za-z0-9_\-]+)", mail_text(message)
+    )
     assert match, f"no {path_prefix} link in: {mail_text(message)}"
     return match.group(1)

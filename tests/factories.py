@@ -83,7 +83,11 @@ async def make_stylist(session: AsyncSession, store: Store, **overrides: Any) ->
     user = await make_user(session, role=Role.staff, **overrides)
     session.add(
         StaffProfile(
-            user_id=user.id, home_store_id=store.id, works_remotely=True, skills=["womenswear"], languages=["ja"]
+            user_id=user.id,
+            home_store_id=store.id,
+            works_remotely=True,
+            skills=["womenswear"],
+            languages=["ja"],
         )
     )
     await session.flush()
@@ -116,7 +120,9 @@ async def make_item(session: AsyncSession, brand: Brand, **overrides: Any) -> Ca
     return item
 
 
-async def make_purchase(session: AsyncSession, customer: User, item: CatalogItem, **overrides: Any) -> Purchase:
+async def make_purchase(
+    session: AsyncSession, customer: User, item: CatalogItem, **overrides: Any
+) -> Purchase:
     from app.core.types import utcnow
 
     data: dict[str, Any] = {
@@ -145,7 +151,9 @@ async def csrf_of(client: httpx.AsyncClient, path: str = "/") -> str:
 
 async def login(client: httpx.AsyncClient, email: str, password: str = PASSWORD) -> httpx.Response:
     token = await csrf_of(client)
-    response = await client.post("/login", data={"csrf_token": token, "email": email, "password": password})
+    response = await client.post(
+        "/login", data={"csrf_token": token, "email": email, "password": password}
+    )
     assert response.status_code == 303, response.text[:500]
     return response
 

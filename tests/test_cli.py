@@ -10,12 +10,19 @@ from pathlib import Path
 import pytest
 
 
-def _run(args: list[str], var_dir: Path, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+def _run(
+    args: list[str], var_dir: Path, stdin: str | None = None
+) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "CLOSETCALL_VAR_DIR": str(var_dir), "CLOSETCALL_ENV": "development"}
     env.pop("CLOSETCALL_DATABASE_URL", None)
     return subprocess.run(
         [sys.executable, "-m", "app.cli", *args],
-        capture_output=True, text=True, env=env, input=stdin, timeout=120, check=False,
+        capture_output=True,
+        text=True,
+        env=env,
+        input=stdin,
+        timeout=120,
+        check=False,
     )
 
 
@@ -41,7 +48,9 @@ class TestCli:
         assert "already present" in second.stdout
 
     def test_create_admin_reads_the_password_from_stdin(self, var_dir: Path) -> None:
-        result = _run(["create-admin", "boss@kinari.example"], var_dir, stdin="a-long-admin-password\n")
+        result = _run(
+            ["create-admin", "boss@kinari.example"], var_dir, stdin="a-long-admin-password\n"
+        )
         assert result.returncode == 0, result.stderr
         assert "a-long-admin-password" not in result.stdout + result.stderr
         too_short = _run(["create-admin", "boss2@kinari.example"], var_dir, stdin="short\n")

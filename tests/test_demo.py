@@ -19,7 +19,9 @@ async def _count(session: AsyncSession, model: type) -> int:
 
 
 class TestDemoData:
-    async def test_demo_has_the_promised_people_catalog_and_history(self, session: AsyncSession) -> None:
+    async def test_demo_has_the_promised_people_catalog_and_history(
+        self, session: AsyncSession
+    ) -> None:
         report = await load_demo(session)
         stores = (await session.exec(select(Store))).all()
         assert {s.slug for s in stores} == {"tokyo-shibuya", "osaka-umeda"}
@@ -37,7 +39,10 @@ class TestDemoData:
         items = (await session.exec(select(CatalogItem))).all()
         assert len(items) >= 500
         assert {i.slot for i in items} == {s.value for s in Slot}
-        assert all(i.colour_rgb.startswith("#") and 1 <= i.formality <= 5 and i.seasons and i.sizes for i in items)
+        assert all(
+            i.colour_rgb.startswith("#") and 1 <= i.formality <= 5 and i.seasons and i.sizes
+            for i in items
+        )
         assert len({i.pattern for i in items}) >= 4 and len({i.material for i in items}) >= 6
         assert all(i.price_yen > 0 for i in items)
 
@@ -50,9 +55,13 @@ class TestDemoData:
 
     async def test_loading_twice_adds_nothing(self, session: AsyncSession) -> None:
         await load_demo(session)
-        before = [await _count(session, m) for m in (User, CatalogItem, Purchase, StaffProfile, Store)]
+        before = [
+            await _count(session, m) for m in (User, CatalogItem, Purchase, StaffProfile, Store)
+        ]
         second = await load_demo(session)
-        after = [await _count(session, m) for m in (User, CatalogItem, Purchase, StaffProfile, Store)]
+        after = [
+            await _count(session, m) for m in (User, CatalogItem, Purchase, StaffProfile, Store)
+        ]
         assert before == after
         assert second.created == {}
         assert "already present" in second.summary()

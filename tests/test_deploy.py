@@ -19,7 +19,11 @@ ENV = {**os.environ, "CLOSETCALL_SECRET_KEY": "s" * 48, "CLOSETCALL_SMTP_HOST": 
 def _config(path: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [str(COMPOSE), "-f", str(path), "config", "--format", "yaml"],
-        capture_output=True, text=True, env=env, timeout=60, check=False,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+        check=False,
     )
 
 
@@ -31,7 +35,10 @@ class TestCompose:
         services = config["services"]
         assert set(services) == {"app", "db", "redis", "migrate"}
         assert services["migrate"]["command"] == ["closetcall", "migrate"]
-        assert services["app"]["depends_on"]["migrate"]["condition"] == "service_completed_successfully"
+        assert (
+            services["app"]["depends_on"]["migrate"]["condition"]
+            == "service_completed_successfully"
+        )
         assert services["migrate"]["depends_on"]["db"]["condition"] == "service_healthy"
         for name in ("app", "db", "redis"):
             assert services[name]["healthcheck"]["test"], name
@@ -48,7 +55,9 @@ class TestCompose:
 
     def test_the_validator_really_rejects_a_broken_file(self, tmp_path: Path) -> None:
         broken = tmp_path / "compose.yml"
-        broken.write_text("services:\n  app:\n    image: x\n    depends_on:\n      nowhere:\n        condition: service_healthy\n")
+        broken.write_text(
+            "services:\n  app:\n    image: x\n    depends_on:\n      nowhere:\n        condition: service_healthy\n"
+        )
         assert _config(broken, ENV).returncode != 0
 
 

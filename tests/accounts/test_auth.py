@@ -25,7 +25,9 @@ class TestSignupPage:
         self, client: httpx.AsyncClient, session: AsyncSession
     ) -> None:
         token = await csrf_of(client, "/signup")
-        response = await client.post("/signup", data={**SIGNUP, "csrf_token": token, "marketing_consent": "on"})
+        response = await client.post(
+            "/signup", data={**SIGNUP, "csrf_token": token, "marketing_consent": "on"}
+        )
         assert response.status_code == 303
         assert response.headers["location"] == "/me?welcome=1"
         user = (await session.exec(select(User).where(User.email == "yuki.sato@example.jp"))).one()
@@ -44,21 +46,33 @@ class TestSignupPage:
         await make_customer(session, email="taken@example.jp")
         token = await csrf_of(client, "/signup")
         response = await client.post(
-            "/signup", data={**SIGNUP, "email": "TAKEN@example.jp", "csrf_token": token},
+            "/signup",
+            data={**SIGNUP, "email": "TAKEN@example.jp", "csrf_token": token},
             headers={"Accept-Language": "en"},
         )
         assert response.status_code == 409
         assert "already exists" in response.text
-        assert 'value="TAKEN@example.jp"' in response.text or 'value="taken@example.jp"' in response.text
-        count = len((await session.exec(select(User).where(User.email == "taken@example.jp"))).all())
+        assert (
+            'value="TAKEN@example.jp"' in response.text
+            or 'value="taken@example.jp"' in response.text
+        )
+        count = len(
+            (await session.exec(select(User).where(User.email == "taken@example.jp"))).all()
+        )
         assert count == 1
 
     async def test_invalid_fields_are_named_and_nothing_is_stored(
         self, client: httpx.AsyncClient, session: AsyncSession
     ) -> None:
         token = await csrf_of(client, "/signup")
-        bad = {**SIGNUP, "email": "not-an-email", "password": "short", "family_name": "x" * 51,
-               "given_name_kana": "yuki", "csrf_token": token}
+        bad = {
+            **SIGNUP,
+            "email": "not-an-email",
+            "password": "short",
+            "family_name": "x" * 51,
+            "given_name_kana": "yuki",
+            "csrf_token": token,
+        }
         response = await client.post("/signup", data=bad, headers={"Accept-Language": "en"})
         assert response.status_code == 422
         for field in ("email", "password", "family_name", "given_name_kana"):
@@ -68,13 +82,17 @@ class TestSignupPage:
         assert "navy-skirt" not in response.text  # the password is never echoed back
         assert (await session.exec(select(User))).all() == []
 
-    async def test_missing_csrf_token_is_refused(self, client: httpx.AsyncClient, session: AsyncSession) -> None:
+    async def test_missing_csrf_token_is_refused(
+        self, client: httpx.AsyncClient, session: AsyncSession
+    ) -> None:
         await client.get("/signup")
         response = await client.post("/signup", data=SIGNUP)
         assert response.status_code == 403
         assert (await session.exec(select(User))).all() == []
 
-    async def test_csrf_token_from_another_browser_is_refused(self, app: object, client: httpx.AsyncClient) -> None:
+    async def test_csrf_token_from_another_browser_is_refused(
+        self, app: object, client: httpx.AsyncClient
+    ) -> None:
         token = await csrf_of(client, "/signup")
         transport = httpx.ASGITransport(app=app)  # type: ignore[arg-type]
         async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as other:
@@ -100,9 +118,13 @@ class TestLogin:
         out = await client.post("/logout", data={"csrf_token": token})
         assert out.status_code == 303
         assert (await client.get("/api/v1/me")).status_code == 401
-        assert (await session.exec(select(AuthSession).where(AuthSession.user_id == user.id))).all() == []
+        assert (
+            await session.exec(select(AuthSession).where(AuthSession.user_id == user.id))
+        ).all() == []
 
-    async def test_session_id_is_rotated_at_login(self, client: httpx.AsyncClient, session: AsyncSession) -> None:
+    async def test_session_id_is_rotated_at_login(
+        self, client: httpx.AsyncClient, session: AsyncSession
+    ) -> None:
         user = await make_customer(session)
         await login(client, user.email)
         first = client.cookies.get("cc_session")
@@ -119,15 +141,23 @@ class TestLogin:
     ) -> None:
         user = await make_customer(session)
         token = await csrf_of(client)
-        wrong = await client.post("/login", data={"csrf_token": token, "email": user.email, "password": "nope-nope-nope"},
-                                  headers={"Accept-Language": "en"})
-        unknown = await client.post("/login", data={"csrf_token": token, "email": "who@example.jp", "password": PASSWORD},
-                                    headers={"Accept-Language": "en"})
+        wrong = await client.post(
+            "/login",
+            data={"csrf_token": token, "email": user.email, "password": "nope-nope-nope"},
+            headers={"Accept-Language": "en"},
+        )
+        unknown = await client.post(
+            "/login",
+            data={"csrf_token": token, "email": "who@example.jp", "password": PASSWORD},
+            headers={"Accept-Language": "en"},
+        )
         assert wrong.status_code == unknown.status_code == 401
         assert "That email and password do not match" in wrong.text
         assert "That email and password do not match" in unknown.text
 
-    async def test_tampered_session_cookie_is_ignored_and_cleared(self, client: httpx.AsyncClient) -> None:
+    async def test_tampered_session_cookie_is_ignored_and_cleared(
+        self, client: httpx.AsyncClient
+    ) -> None:
         client.cookies.set("cc_session", "forged.0123456789abcdef0123456789abcdef")
         response = await client.get("/api/v1/me")
         assert response.status_code == 401
@@ -138,14 +168,26 @@ class TestLogin:
     ) -> None:
         user = await make_customer(session)
         token = await csrf_of(client)
-        for target, expected in (("/me/profile", "/me/profile"), ("//evil.example/x", "/me"), ("https://evil.example", "/me")):
+        for target, expected in (
+            ("/me/profile", "/me/profile"),
+            ("//evil.example/x", "/me"),
+            ("https://evil.example", "/me"),
+        ):
             response = await client.post(
-                "/login", data={"csrf_token": token, "email": user.email, "password": PASSWORD, "next": target}
+                "/login",
+                data={
+                    "csrf_token": token,
+                    "email": user.email,
+                    "password": PASSWORD,
+                    "next": target,
+                },
             )
             assert response.headers["location"] == expected
             token = await csrf_of(client)
 
-    async def test_pages_for_logged_in_people_send_others_to_login(self, client: httpx.AsyncClient) -> None:
+    async def test_pages_for_logged_in_people_send_others_to_login(
+        self, client: httpx.AsyncClient
+    ) -> None:
         response = await client.get("/me/profile")
         assert response.status_code == 303
         assert response.headers["location"] == "/login?next=/me/profile"
@@ -162,20 +204,29 @@ class TestJsonApi:
         assert (await client.get("/api/v1/me")).status_code == 200
         assert (await client.post("/api/v1/auth/logout", headers=headers)).status_code == 204
         assert (await client.get("/api/v1/me")).status_code == 401
-        again = await client.post("/api/v1/auth/login", json={"email": SIGNUP["email"], "password": SIGNUP["password"]},
-                                  headers=await api_headers(client))
+        again = await client.post(
+            "/api/v1/auth/login",
+            json={"email": SIGNUP["email"], "password": SIGNUP["password"]},
+            headers=await api_headers(client),
+        )
         assert again.status_code == 200
 
-    async def test_api_errors_have_a_code_a_detail_and_the_field(self, client: httpx.AsyncClient) -> None:
+    async def test_api_errors_have_a_code_a_detail_and_the_field(
+        self, client: httpx.AsyncClient
+    ) -> None:
         headers = await api_headers(client)
-        response = await client.post("/api/v1/auth/signup", json={**SIGNUP, "email": "x" * 300}, headers=headers)
+        response = await client.post(
+            "/api/v1/auth/signup", json={**SIGNUP, "email": "x" * 300}, headers=headers
+        )
         assert response.status_code == 422
         body = response.json()
         assert body["error"] == "invalid_input"
         assert [f["field"] for f in body["fields"]] == ["email"]
         duplicate = await client.post("/api/v1/auth/signup", json=SIGNUP, headers=headers)
         assert duplicate.status_code == 201
-        again = await client.post("/api/v1/auth/signup", json=SIGNUP, headers=await api_headers(client))
+        again = await client.post(
+            "/api/v1/auth/signup", json=SIGNUP, headers=await api_headers(client)
+        )
         assert again.status_code == 409
         assert again.json() == {
             "error": "email_taken",
@@ -184,7 +235,9 @@ class TestJsonApi:
         }
         assert again.json()["detail"]
 
-    async def test_api_refuses_state_changes_without_the_csrf_header(self, client: httpx.AsyncClient) -> None:
+    async def test_api_refuses_state_changes_without_the_csrf_header(
+        self, client: httpx.AsyncClient
+    ) -> None:
         await client.get("/api/v1/auth/csrf")
         response = await client.post("/api/v1/auth/signup", json=SIGNUP)
         assert response.status_code == 403

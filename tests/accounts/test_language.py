@@ -16,17 +16,24 @@ class TestLanguage:
         assert '<html lang="ja">' in ja.text and "パスワードをお忘れですか" in ja.text
         assert '<html lang="en">' in en.text and "Forgot your password?" in en.text
 
-    async def test_the_switch_changes_language_and_returns_to_the_page(self, client: httpx.AsyncClient) -> None:
+    async def test_the_switch_changes_language_and_returns_to_the_page(
+        self, client: httpx.AsyncClient
+    ) -> None:
         token = await csrf_of(client, "/signup")
-        response = await client.post("/language", data={"csrf_token": token, "locale": "en", "next": "/signup"},
-                                     headers={"Accept-Language": "ja"})
+        response = await client.post(
+            "/language",
+            data={"csrf_token": token, "locale": "en", "next": "/signup"},
+            headers={"Accept-Language": "ja"},
+        )
         assert response.status_code == 303 and response.headers["location"] == "/signup"
         page = await client.get("/signup", headers={"Accept-Language": "ja"})
         assert "Create your account" in page.text
 
     async def test_the_switch_never_redirects_off_site(self, client: httpx.AsyncClient) -> None:
         token = await csrf_of(client)
-        response = await client.post("/language", data={"csrf_token": token, "locale": "en", "next": "//evil.example"})
+        response = await client.post(
+            "/language", data={"csrf_token": token, "locale": "en", "next": "//evil.example"}
+        )
         assert response.headers["location"] == "/"
 
     async def test_a_signed_in_users_choice_is_remembered_on_their_account(
@@ -44,7 +51,9 @@ class TestLanguage:
 
     async def test_unknown_language_is_ignored(self, client: httpx.AsyncClient) -> None:
         token = await csrf_of(client)
-        response = await client.post("/language", data={"csrf_token": token, "locale": "fr", "next": "/"})
+        response = await client.post(
+            "/language", data={"csrf_token": token, "locale": "fr", "next": "/"}
+        )
         assert response.status_code == 303
         assert "cc_lang" not in response.headers.get("set-cookie", "")
 

@@ -46,14 +46,21 @@ class TestPasswordReset:
         rows = (await session.exec(select(AuthSession).where(AuthSession.user_id == user.id))).all()
         assert len(rows) == 1
 
-    async def test_a_link_works_only_once(self, client: httpx.AsyncClient, session: AsyncSession, outbox_dir: Path) -> None:
+    async def test_a_link_works_only_once(
+        self, client: httpx.AsyncClient, session: AsyncSession, outbox_dir: Path
+    ) -> None:
         user = await make_customer(session)
         await _request_reset(client, user.email)
         path = link_in(read_outbox(outbox_dir)[0], "/password/reset/")
         token = await csrf_of(client, path)
-        assert (await client.post(path, data={"csrf_token": token, "password": NEW_PASSWORD})).status_code == 303
-        second = await client.post(path, data={"csrf_token": token, "password": "yet-another-password"},
-                                   headers={"Accept-Language": "en"})
+        assert (
+            await client.post(path, data={"csrf_token": token, "password": NEW_PASSWORD})
+        ).status_code == 303
+        second = await client.post(
+            path,
+            data={"csrf_token": token, "password": "yet-another-password"},
+            headers={"Accept-Language": "en"},
+        )
         assert second.status_code == 400
         assert "already been used" in second.text
         await login(client, user.email, NEW_PASSWORD)
@@ -64,7 +71,9 @@ class TestPasswordReset:
         user = await make_customer(session)
         await _request_reset(client, user.email)
         path = link_in(read_outbox(outbox_dir)[0], "/password/reset/")
-        reset = (await session.exec(select(PasswordReset).where(PasswordReset.user_id == user.id))).one()
+        reset = (
+            await session.exec(select(PasswordReset).where(PasswordReset.user_id == user.id))
+        ).one()
         reset.expires_at = utcnow() - timedelta(seconds=1)
         session.add(reset)
         await session.flush()
@@ -86,26 +95,38 @@ class TestPasswordReset:
     async def test_a_made_up_token_is_refused(self, client: httpx.AsyncClient) -> None:
         assert (await client.get("/password/reset/not-a-real-token")).status_code == 400
 
-    async def test_too_short_new_password_is_named(self, client: httpx.AsyncClient, session: AsyncSession, outbox_dir: Path) -> None:
+    async def test_too_short_new_password_is_named(
+        self, client: httpx.AsyncClient, session: AsyncSession, outbox_dir: Path
+    ) -> None:
         user = await make_customer(session)
         await _request_reset(client, user.email)
         path = link_in(read_outbox(outbox_dir)[0], "/password/reset/")
         token = await csrf_of(client, path)
-        response = await client.post(path, data={"csrf_token": token, "password": "short"}, headers={"Accept-Language": "en"})
+        response = await client.post(
+            path, data={"csrf_token": token, "password": "short"}, headers={"Accept-Language": "en"}
+        )
         assert response.status_code == 422
         assert 'id="e-password"' in response.text
         await login(client, user.email, PASSWORD)
 
-    async def test_reset_over_the_api(self, client: httpx.AsyncClient, session: AsyncSession, outbox_dir: Path) -> None:
+    async def test_reset_over_the_api(
+        self, client: httpx.AsyncClient, session: AsyncSession, outbox_dir: Path
+    ) -> None:
         from tests.factories import api_headers
 
         user = await make_customer(session)
         headers = await api_headers(client)
-        accepted = await client.post("/api/v1/auth/password-reset", json={"email": user.email}, headers=headers)
+        accepted = await client.post(
+            "/api/v1/auth/password-reset", json={"email": user.email}, headers=headers
+        )
         assert accepted.status_code == 202
         token = link_in(read_outbox(outbox_dir)[0], "/password/reset/").rsplit("/", 1)[1]
-        done = await client.post(f"/api/v1/auth/password-reset/{token}", json={"password": NEW_PASSWORD}, headers=headers)
+        done = await client.post(
+            f"/api/v1/auth/password-reset/{token}", json={"password": NEW_PASSWORD}, headers=headers
+        )
         assert done.status_code == 200
-        again = await client.post(f"/api/v1/auth/password-reset/{token}", json={"password": NEW_PASSWORD}, headers=headers)
+        again = await client.post(
+            f"/api/v1/auth/password-reset/{token}", json={"password": NEW_PASSWORD}, headers=headers
+        )
         assert again.status_code == 400
         assert again.json()["error"] == "link_invalid"

@@ -5,7 +5,16 @@ from __future__ import annotations
 import httpx
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from tests.factories import login, make_customer, make_item, make_brand, make_manager, make_purchase, make_store, make_stylist
+from tests.factories import (
+    login,
+    make_brand,
+    make_customer,
+    make_item,
+    make_manager,
+    make_purchase,
+    make_store,
+    make_stylist,
+)
 
 
 class TestCustomerData:
@@ -23,16 +32,23 @@ class TestCustomerData:
             assert "鈴木" not in response.text
         assert (await client.get(f"/api/v1/customers/{me.id}")).status_code == 200
 
-    async def test_a_customer_cannot_change_another_customer(self, client: httpx.AsyncClient, session: AsyncSession) -> None:
+    async def test_a_customer_cannot_change_another_customer(
+        self, client: httpx.AsyncClient, session: AsyncSession
+    ) -> None:
         from tests.factories import api_headers
 
         me, other = await make_customer(session), await make_customer(session)
         await login(client, me.email)
-        response = await client.put(f"/api/v1/customers/{other.id}", json={"family_name": "X", "given_name": "Y"},
-                                    headers=await api_headers(client))
+        response = await client.put(
+            f"/api/v1/customers/{other.id}",
+            json={"family_name": "X", "given_name": "Y"},
+            headers=await api_headers(client),
+        )
         assert response.status_code == 403
 
-    async def test_a_stylist_sees_a_customers_history(self, client: httpx.AsyncClient, session: AsyncSession) -> None:
+    async def test_a_stylist_sees_a_customers_history(
+        self, client: httpx.AsyncClient, session: AsyncSession
+    ) -> None:
         store = await make_store(session)
         stylist = await make_stylist(session, store)
         customer = await make_customer(session)
@@ -44,13 +60,17 @@ class TestCustomerData:
         assert body["data"][0]["name_ja"] == "ベージュ チノパン"
         assert body["data"][0]["channel"] == "store"
 
-    async def test_anonymous_callers_get_401(self, client: httpx.AsyncClient, session: AsyncSession) -> None:
+    async def test_anonymous_callers_get_401(
+        self, client: httpx.AsyncClient, session: AsyncSession
+    ) -> None:
         customer = await make_customer(session)
         response = await client.get(f"/api/v1/customers/{customer.id}")
         assert response.status_code == 401
         assert response.json()["error"] == "not_authenticated"
 
-    async def test_unknown_customer_is_404_for_staff(self, client: httpx.AsyncClient, session: AsyncSession) -> None:
+    async def test_unknown_customer_is_404_for_staff(
+        self, client: httpx.AsyncClient, session: AsyncSession
+    ) -> None:
         store = await make_store(session)
         stylist = await make_stylist(session, store)
         await login(client, stylist.email)
@@ -58,7 +78,9 @@ class TestCustomerData:
 
 
 class TestRolePages:
-    async def test_each_role_is_kept_to_its_own_pages(self, app: object, session: AsyncSession) -> None:
+    async def test_each_role_is_kept_to_its_own_pages(
+        self, app: object, session: AsyncSession
+    ) -> None:
         store = await make_store(session)
         people = {
             "customer": await make_customer(session),
@@ -72,8 +94,13 @@ class TestRolePages:
         }
         transport = httpx.ASGITransport(app=app)  # type: ignore[arg-type]
         for role, user in people.items():
-            async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as browser:
+            async with httpx.AsyncClient(
+                transport=transport, base_url="http://testserver"
+            ) as browser:
                 landing = await login(browser, user.email)
-                assert landing.headers["location"] == {"customer": "/me", "staff": "/stylist", "manager": "/manager"}[role]
+                assert (
+                    landing.headers["location"]
+                    == {"customer": "/me", "staff": "/stylist", "manager": "/manager"}[role]
+                )
                 for path, status in allowed[role].items():
                     assert (await browser.get(path)).status_code == status, (role, path)

@@ -11,16 +11,40 @@ from tests.factories import csrf_of
 text = st.one_of(
     st.text(max_size=80),
     st.text(alphabet=st.characters(codec="utf-8"), max_size=300),
-    st.sampled_from(["", " ", "\x00", "a@b", "yuki@example.jp", "'; DROP TABLE user_account; --", "𠮷野家", "ｻﾄｳ"]),
+    st.sampled_from(
+        [
+            "",
+            " ",
+            "\x00",
+            "a@b",
+            "yuki@example.jp",
+            "'; DROP TABLE user_account; --",
+            "𠮷野家",
+            "ｻﾄｳ",
+        ]
+    ),
 )
 form = st.dictionaries(
-    st.sampled_from(["email", "password", "family_name", "given_name", "family_name_kana", "given_name_kana",
-                     "marketing_consent", "next", "unexpected"]),
+    st.sampled_from(
+        [
+            "email",
+            "password",
+            "family_name",
+            "given_name",
+            "family_name_kana",
+            "given_name_kana",
+            "marketing_consent",
+            "next",
+            "unexpected",
+        ]
+    ),
     text,
     max_size=9,
 )
 SETTINGS = settings(
-    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
+    max_examples=60,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 
 

@@ -42,7 +42,7 @@ class _Collector:
     def __init__(self) -> None:
         self.received: list[tuple[str, list[str], bytes]] = []
 
-    async def handle_DATA(self, server: object, session: object, envelope: object) -> str:  # noqa: N802
+    async def handle_DATA(self, server: object, session: object, envelope: object) -> str:
         self.received.append((envelope.mail_from, list(envelope.rcpt_tos), envelope.content))  # type: ignore[attr-defined]
         return "250 OK"
 
@@ -55,12 +55,19 @@ class TestMail:
         controller.start()
         try:
             settings = Settings(
-                env="test", var_dir=tmp_path, secret_key="s" * 40, smtp_host="127.0.0.1",
-                smtp_port=port, smtp_starttls=False,
+                env="test",
+                var_dir=tmp_path,
+                secret_key="s" * 40,
+                smtp_host="127.0.0.1",
+                smtp_port=port,
+                smtp_starttls=False,
             )
             postman = Postman(settings, SmtpMailer(settings))
             await postman.deliver(
-                "yuki@example.jp", "password_reset", {"name": "佐藤", "link": "http://x/r/abc", "minutes": 60}, "ja"
+                "yuki@example.jp",
+                "password_reset",
+                {"name": "佐藤", "link": "http://x/r/abc", "minutes": 60},
+                "ja",
             )
             for _ in range(50):
                 if collector.received:
@@ -79,7 +86,10 @@ class TestMail:
         from app.core.mail import Attachment
 
         message: EmailMessage = build_message(
-            sender="a@example.jp", to="b@example.jp", subject="ご予約の確認", text="本文",
+            sender="a@example.jp",
+            to="b@example.jp",
+            subject="ご予約の確認",
+            text="本文",
             attachments=(Attachment("invite.ics", b"BEGIN:VCALENDAR", "text", "calendar"),),
         )
         await FileOutbox(tmp_path).send(message)

@@ -18,7 +18,10 @@ from tests.conftest import BoundDatabase, service_missing
 
 def _app(settings: Settings, engine: AsyncEngine, connection: AsyncConnection) -> FastAPI:
     return create_app(
-        settings, database=BoundDatabase(engine, connection), mailer=FileOutbox(settings.outbox_dir), migrate=False
+        settings,
+        database=BoundDatabase(engine, connection),
+        mailer=FileOutbox(settings.outbox_dir),
+        migrate=False,
     )
 
 
@@ -28,18 +31,30 @@ class TestDevOutbox:
     ) -> None:
         settings = Settings(env="development", var_dir=tmp_path, secret_key="k" * 40)
         await FileOutbox(settings.outbox_dir).send(
-            build_message(sender="a@x.jp", to="yuki@example.jp", subject="テスト件名", text="http://127.0.0.1:8000/password/reset/abc")
+            build_message(
+                sender="a@x.jp",
+                to="yuki@example.jp",
+                subject="テスト件名",
+                text="http://127.0.0.1:8000/password/reset/abc",
+            )
         )
         app = _app(settings, engine, connection)
-        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as client:
+        async with httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app), base_url="http://t"
+        ) as client:
             listing = await client.get("/dev/outbox")
             assert listing.status_code == 200 and "テスト件名" in listing.text
             name = next(Path(settings.outbox_dir).glob("*.eml")).stem
             message = await client.get(f"/dev/outbox/{name}")
-            assert message.status_code == 200 and 'href="http://127.0.0.1:8000/password/reset/abc"' in message.text
+            assert (
+                message.status_code == 200
+                and 'href="http://127.0.0.1:8000/password/reset/abc"' in message.text
+            )
             assert (await client.get("/dev/outbox/..%2Fsecret_key")).status_code == 404
 
-    async def test_outbox_does_not_exist_outside_development(self, client: httpx.AsyncClient) -> None:
+    async def test_outbox_does_not_exist_outside_development(
+        self, client: httpx.AsyncClient
+    ) -> None:
         assert (await client.get("/dev/outbox")).status_code == 404
 
 
@@ -52,9 +67,13 @@ class TestReadiness:
             service_missing("Redis", "CLOSETCALL_TEST_REDIS_URL")
         settings = Settings(env="test", var_dir=tmp_path, secret_key="k" * 40, redis_url=url)
         app = _app(settings, engine, connection)
-        async with app.router.lifespan_context(app):
-            async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as client:
-                response = await client.get("/readyz")
+        async with (
+            app.router.lifespan_context(app),
+            httpx.AsyncClient(
+                transport=httpx.ASGITransport(app=app), base_url="http://t"
+            ) as client,
+        ):
+            response = await client.get("/readyz")
         assert response.status_code == 200
         assert response.json()["checks"] == {"database": "ok", "redis": "ok"}
 
@@ -63,11 +82,20 @@ class TestReadiness:
     ) -> None:
         from tests.conftest import free_port
 
-        settings = Settings(env="test", var_dir=tmp_path, secret_key="k" * 40, redis_url=f"redis://127.0.0.1:{free_port()}/0")
+        settings = Settings(
+            env="test",
+            var_dir=tmp_path,
+            secret_key="k" * 40,
+            redis_url=f"redis://127.0.0.1:{free_port()}/0",
+        )
         app = _app(settings, engine, connection)
-        async with app.router.lifespan_context(app):
-            async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as client:
-                response = await client.get("/readyz")
+        async with (
+            app.router.lifespan_context(app),
+            httpx.AsyncClient(
+                transport=httpx.ASGITransport(app=app), base_url="http://t"
+            ) as client,
+        ):
+            response = await client.get("/readyz")
         assert response.status_code == 503
         assert response.json()["checks"]["database"] == "ok"
         assert response.json()["checks"]["redis"].startswith("error")

@@ -41,7 +41,9 @@ def test_negotiate_picks_the_best_supported_language(header: str | None, expecte
         (datetime(2026, 3, 8, 12, 0), "America/New_York", "en", "Sun 8 Mar 08:00"),
     ],
 )
-def test_times_are_shown_in_the_given_zone(moment: datetime, zone: str, locale: str, expected: str) -> None:
+def test_times_are_shown_in_the_given_zone(
+    moment: datetime, zone: str, locale: str, expected: str
+) -> None:
     assert i18n.format_datetime(moment, zone, locale) == expected
 
 
@@ -56,11 +58,19 @@ def _source_messages() -> set[str]:
         ("web/templates/**.html", "jinja2"),
         ("web/templates/**.txt", "jinja2"),
     ]
-    options = {"web/templates/**.html": {"extensions": "jinja2.ext.i18n"}, "web/templates/**.txt": {"extensions": "jinja2.ext.i18n"}}
+    options = {
+        "web/templates/**.html": {"extensions": "jinja2.ext.i18n"},
+        "web/templates/**.txt": {"extensions": "jinja2.ext.i18n"},
+    }
     found = extract_from_dir(
-        str(PROJECT_ROOT), method_map, options_map=options, keywords={"_": None, "N_": None, "gettext": None}
+        str(PROJECT_ROOT),
+        method_map,
+        options_map=options,
+        keywords={"_": None, "N_": None, "gettext": None},
     )
-    return {message for _file, _line, message, _comments, _context in found if isinstance(message, str)}
+    return {
+        message for _file, _line, message, _comments, _context in found if isinstance(message, str)
+    }
 
 
 def _catalog(locale: str) -> dict[str, str]:
@@ -82,7 +92,9 @@ def test_translations_keep_their_placeholders() -> None:
     import re
 
     for msgid, msgstr in _catalog("ja").items():
-        assert sorted(re.findall(r"%\(\w+\)s", msgid)) == sorted(re.findall(r"%\(\w+\)s", msgstr)), msgid
+        assert sorted(re.findall(r"%\(\w+\)s", msgid)) == sorted(
+            re.findall(r"%\(\w+\)s", msgstr)
+        ), msgid
 
 
 def test_gettext_follows_the_current_locale() -> None:

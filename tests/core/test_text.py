@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from app.core.text import TextError, clean_line, format_phone, mask_phone, normalize_phone, to_katakana
+from app.core.text import (
+    TextError,
+    clean_line,
+    format_phone,
+    mask_phone,
+    normalize_phone,
+    to_katakana,
+)
 
 
 @pytest.mark.parametrize(
@@ -23,7 +30,9 @@ def test_phone_numbers_become_e164(typed: str, e164: str) -> None:
     assert normalize_phone(typed) == e164
 
 
-@pytest.mark.parametrize("typed", ["", "abc", "090-1234", "12345678901234567890", "090\x001234\x005678"])
+@pytest.mark.parametrize(
+    "typed", ["", "abc", "090-1234", "12345678901234567890", "090\x001234\x005678"]
+)
 def test_bad_phone_numbers_are_refused(typed: str) -> None:
     with pytest.raises(TextError):
         normalize_phone(typed)
@@ -36,7 +45,13 @@ def test_phones_are_shown_in_national_format_and_masked_for_logs() -> None:
 
 @pytest.mark.parametrize(
     ("typed", "katakana"),
-    [("さとう", "サトウ"), ("ｻﾄｳ", "サトウ"), ("サトウ", "サトウ"), ("ゆうこ", "ユウコ"), ("ナカムラ　ダイスケ", "ナカムラ ダイスケ")],
+    [
+        ("さとう", "サトウ"),
+        ("ｻﾄｳ", "サトウ"),
+        ("サトウ", "サトウ"),
+        ("ゆうこ", "ユウコ"),
+        ("ナカムラ　ダイスケ", "ナカムラ ダイスケ"),
+    ],
 )
 def test_kana_is_stored_as_full_width_katakana(typed: str, katakana: str) -> None:
     assert to_katakana(typed) == katakana

@@ -57,7 +57,9 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
     loop.run_until_complete(_prepare_database(settings.database_url))
     loop.close()
     app = create_app(settings, mailer=FileOutbox(settings.outbox_dir))
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on"))
+    server = uvicorn.Server(
+        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
+    )
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 20
@@ -77,8 +79,11 @@ async def browser() -> AsyncIterator[Browser]:
     async with async_playwright() as playwright:
         instance = await playwright.chromium.launch(
             executable_path=str(CHROMIUM),
-            args=["--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream",
-                  "--allow-loopback-in-peer-connection"],
+            args=[
+                "--use-fake-device-for-media-stream",
+                "--use-fake-ui-for-media-stream",
+                "--allow-loopback-in-peer-connection",
+            ],
         )
         yield instance
         await instance.close()
@@ -100,12 +105,17 @@ class Tab:
 async def open_tab(browser: Browser, *, locale: str = "ja", phone: bool = True) -> Tab:
     viewport = {"width": 390, "height": 844} if phone else {"width": 1280, "height": 900}
     context = await browser.new_context(
-        viewport=viewport, locale=locale, extra_http_headers={"Accept-Language": locale},
+        viewport=viewport,
+        locale=locale,
+        extra_http_headers={"Accept-Language": locale},
         permissions=["camera", "microphone"],
     )
     page = await context.new_page()
     tab = Tab(page, context)
-    page.on("console", lambda m: tab.problems.append(f"console {m.type}: {m.text}") if m.type == "error" else None)
+    page.on(
+        "console",
+        lambda m: tab.problems.append(f"console {m.type}: {m.text}") if m.type == "error" else None,
+    )
     page.on("pageerror", lambda e: tab.problems.append(f"page error: {e}"))
     page.on("requestfailed", lambda r: tab.problems.append(f"request failed: {r.url}"))
     return tab

@@ -32,7 +32,9 @@ async def log_in(page: Page, base: str, email: str, password: str) -> None:
 
 
 class TestCustomerJourney:
-    async def test_sign_up_log_out_log_in_and_switch_language(self, live_server: LiveServer, browser: Browser) -> None:
+    async def test_sign_up_log_out_log_in_and_switch_language(
+        self, live_server: LiveServer, browser: Browser
+    ) -> None:
         base = live_server.base_url
         tab = await open_tab(browser, locale="ja")
         page = tab.page
@@ -78,7 +80,9 @@ class TestCustomerJourney:
         await english.focus()
         await page.keyboard.press("Enter")
         await expect(page.locator("html")).to_have_attribute("lang", "en")
-        await expect(page.get_by_role("heading", name="What you have bought from us")).to_be_visible()
+        await expect(
+            page.get_by_role("heading", name="What you have bought from us")
+        ).to_be_visible()
         await expect(page.locator("h1")).to_contain_text("Hello, 田中 陽菜")
         await tab.shot("customer_home_en_phone")
 
@@ -105,7 +109,9 @@ class TestCustomerJourney:
 
 
 class TestStaffLanding:
-    async def test_stylist_and_manager_land_on_their_pages(self, live_server: LiveServer, browser: Browser) -> None:
+    async def test_stylist_and_manager_land_on_their_pages(
+        self, live_server: LiveServer, browser: Browser
+    ) -> None:
         base = live_server.base_url
         stylist = await open_tab(browser, locale="ja", phone=False)
         await log_in(stylist.page, base, "aiko.tanaka@kinari.example", DEMO_PASSWORD)
