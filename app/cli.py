@@ -14,6 +14,8 @@ from app.core.config import get_settings
 def _serve(args: argparse.Namespace) -> int:
     import uvicorn
 
+    from app.core.logging import log_config
+
     uvicorn.run(
         "app.main:create_app",
         factory=True,
@@ -21,6 +23,7 @@ def _serve(args: argparse.Namespace) -> int:
         port=args.port,
         proxy_headers=True,
         log_level="info",
+        log_config=log_config(),
     )
     return 0
 

@@ -116,6 +116,7 @@ def settings(tmp_path: Path) -> Settings:
         secret_key="test-secret-key-not-for-production",
         database_url=f"sqlite:///{tmp_path / 'unused.db'}",
         public_base_url="http://testserver",
+        cookie_secure=False,  # the test client speaks plain http
     )
 
 

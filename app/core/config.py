@@ -32,6 +32,10 @@ class Settings(BaseSettings):
     smtp_starttls: bool = True
     mail_from: str = "Closet Call <no-reply@closetcall.example>"
 
+    # Secure cookies everywhere but development (plain http on 127.0.0.1). Test clients that speak
+    # plain http set this to False explicitly.
+    cookie_secure: bool | None = None
+
     session_days: int = Field(default=14, ge=1, le=90)
     password_reset_minutes: int = Field(default=60, ge=5, le=24 * 60)
     invitation_days: int = Field(default=7, ge=1, le=30)
@@ -54,7 +58,7 @@ class Settings(BaseSettings):
 
     @property
     def secure_cookies(self) -> bool:
-        return self.env == "production"
+        return self.cookie_secure if self.cookie_secure is not None else not self.is_development
 
     @property
     def outbox_dir(self) -> Path:

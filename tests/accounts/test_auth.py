@@ -248,3 +248,40 @@ class TestJsonApi:
         response = await client.post("/api/v1/auth/login", content=b"{not json", headers=headers)
         assert response.status_code == 422
         assert response.json()["error"] == "invalid_input"
+
+
+class TestSecureCookies:
+    async def test_cookies_are_secure_outside_development(
+        self, tmp_path: object, engine: object, connection: object, session: AsyncSession
+    ) -> None:
+        from app.core.config import Settings
+        from app.core.mail import FileOutbox
+        from app.main import create_app
+        from tests.conftest import BoundDatabase
+
+        user = await make_customer(session)
+        settings = Settings(
+            env="production", var_dir=tmp_path, secret_key="p" * 48, smtp_host="smtp.example.jp"
+        )  # type: ignore[arg-type]
+        app = create_app(
+            settings,
+            database=BoundDatabase(engine, connection),
+            mailer=FileOutbox(tmp_path),
+            migrate=False,
+        )  # type: ignore[arg-type]
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(
+            transport=transport, base_url="https://closetcall.example"
+        ) as browser:
+            token = await csrf_of(browser)
+            response = await browser.post(
+                "/login", data={"csrf_token": token, "email": user.email, "password": PASSWORD}
+            )
+        cookies = response.headers.get_list("set-cookie")
+        assert cookies and all("; Secure" in c and "HttpOnly" in c for c in cookies)
+
+    def test_development_cookies_work_over_plain_http(self, tmp_path: object) -> None:
+        from app.core.config import Settings
+
+        assert Settings(env="development", var_dir=tmp_path).secure_cookies is False  # type: ignore[arg-type]
+        assert Settings(env="test", var_dir=tmp_path, secret_key="k" * 40).secure_cookies is True  # type: ignore[arg-type]

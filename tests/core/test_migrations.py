@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.core.migrate import alembic_config, current_revision, upgrade
@@ -35,3 +37,24 @@ class TestMigrations:
         for revision in script.walk_revisions():
             name = revision.path.rsplit("/", 1)[-1]
             assert name[:4].isdigit() and name[4] == "-" and name[7] == "-", name
+
+
+class TestStartup:
+    async def test_starting_the_app_migrates_an_empty_sqlite_database_in_wal_mode(
+        self, tmp_path: Path
+    ) -> None:
+        from app.core.config import Settings
+        from app.main import create_app
+
+        url = f"sqlite:///{tmp_path / 'fresh.db'}"
+        settings = Settings(env="test", var_dir=tmp_path, secret_key="k" * 40, database_url=url)
+        app = create_app(settings)
+        async with app.router.lifespan_context(app), app.state.db.engine.connect() as conn:
+            mode = (await conn.execute(text("PRAGMA journal_mode"))).scalar_one()
+            tables = set(
+                (
+                    await conn.execute(text("SELECT name FROM sqlite_master WHERE type='table'"))
+                ).scalars()
+            )
+        assert mode == "wal"
+        assert {"user_account", "store", "catalog_item", "alembic_version"} <= tables

@@ -52,6 +52,7 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
         secret_key="live-server-secret-key-for-tests-only",
         database_url=f"sqlite:///{var_dir / 'live.db'}",
         public_base_url=f"http://127.0.0.1:{port}",
+        cookie_secure=False,
     )
     loop = asyncio.new_event_loop()
     loop.run_until_complete(_prepare_database(settings.database_url))
