@@ -9,7 +9,7 @@ All instants are integer seconds since the epoch (UTC). The rules, in one place:
   session of a shift is allowed.
 * Candidate starts lie on a grid: ``t ≡ grid_offset (mod step)``. The caller passes the store zone's
   UTC offset so that slots fall on round local times (10:00, 10:30, …) even in half-hour zones.
-* ``t >= earliest`` (now + minimum notice), ``t < window_end``, ``t >= window_start`` and the session
+* ``t >= earliest`` (now + minimum notice), ``window_start <= t < window_end``, and the session
   must end by ``horizon_end`` (now + how far ahead the service can be booked).
 """
 
