@@ -83,7 +83,9 @@ async def signup_submit(request: Request, session: SessionDep, settings: Setting
         return render(
             request, "accounts/signup.html", {"values": values, "errors": errors}, exc.status
         )
-    token = await service.open_session(session, user=user, settings=settings, previous_token=None)
+    token = await service.open_session(
+        session, user=user, settings=settings, previous_token=request.state.session_token
+    )
     return redirect("/me?welcome=1", login_cookies(settings, token))
 
 

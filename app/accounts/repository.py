@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlmodel import col, delete, select
+from sqlmodel import col, delete, select, update
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.accounts.models import AuthSession, Invitation, PasswordReset, User
@@ -38,6 +38,16 @@ async def delete_sessions_of(session: AsyncSession, user_id: int) -> None:
 async def reset_by_digest(session: AsyncSession, digest: str) -> PasswordReset | None:
     statement = select(PasswordReset).where(PasswordReset.token_digest == digest)
     return (await session.exec(statement)).first()
+
+
+async def use_up_resets_of(session: AsyncSession, user_id: int, when: datetime) -> None:
+    """A password reset makes every other open reset link useless."""
+    statement = (
+        update(PasswordReset)
+        .where(col(PasswordReset.user_id) == user_id, col(PasswordReset.used_at).is_(None))
+        .values(used_at=when)
+    )
+    await session.exec(statement)  # type: ignore[call-overload]
 
 
 async def invitation_by_digest(session: AsyncSession, digest: str) -> Invitation | None:

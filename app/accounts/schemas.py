@@ -8,6 +8,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, Field, Str
 
 from app.core.i18n import gettext as _
 from app.core.text import TextError, clean_line, to_katakana
+from app.core.types import Id
 
 
 def _line(value: str) -> str:
@@ -30,13 +31,26 @@ def _lower_email(value: str) -> str:
     return value.strip().lower()
 
 
+def _fits(limit: int) -> AfterValidator:
+    """Check the length again after normalising: NFKC and lower() can make text longer
+    (㌀ becomes アパート), and the column would refuse it."""
+
+    def check(value: str | None) -> str | None:
+        if value is not None and len(value) > limit:
+            raise ValueError(_("Please use at most %(max)s characters.", max=limit))
+        return value
+
+    return AfterValidator(check)
+
+
 Name = Annotated[
     str,
     StringConstraints(min_length=1, max_length=50, strip_whitespace=True),
     AfterValidator(_line),
+    _fits(50),
 ]
-Kana = Annotated[str | None, Field(default=None, max_length=50), AfterValidator(_kana)]
-Email = Annotated[EmailStr, Field(max_length=254), AfterValidator(_lower_email)]
+Kana = Annotated[str | None, Field(default=None, max_length=50), AfterValidator(_kana), _fits(50)]
+Email = Annotated[EmailStr, Field(max_length=254), AfterValidator(_lower_email), _fits(254)]
 # Bounded so that a megabyte "password" cannot make argon2 the bottleneck.
 NewPassword = Annotated[str, Field(min_length=10, max_length=128)]
 Locale = Literal["ja", "en"]
@@ -75,7 +89,7 @@ class PasswordResetIn(Form):
 class InvitationIn(Form):
     email: Email
     role: Literal["staff", "manager"]
-    store_id: int
+    store_id: Id
     works_remotely: bool = False
     skills: list[Literal["womenswear", "menswear", "formal", "fit", "kids"]] = []
     languages: list[Locale] = ["ja"]

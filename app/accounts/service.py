@@ -22,11 +22,11 @@ from app.core.events import after_commit
 from app.core.i18n import gettext as _
 from app.core.mail import Postman
 from app.core.security import (
-    hash_password,
+    hash_password_async,
     new_token,
     password_needs_rehash,
     token_digest,
-    verify_password,
+    verify_password_async,
 )
 from app.core.types import utcnow
 from app.customer import service as customers
@@ -61,7 +61,7 @@ async def sign_up(session: AsyncSession, *, data: SignupIn, locale: str) -> User
         )
     user = User(
         email=data.email,
-        password_hash=hash_password(data.password),
+        password_hash=await hash_password_async(data.password),
         role=Role.customer,
         family_name=data.family_name,
         given_name=data.given_name,
@@ -91,11 +91,11 @@ async def _insert_user(session: AsyncSession, user: User) -> None:
 async def log_in(session: AsyncSession, *, data: LoginIn) -> User:
     """Check an email and password; the same answer whether the email or password was wrong."""
     user = await repo.user_by_email(session, data.email.strip().lower())
-    ok = verify_password(user.password_hash if user else None, data.password)
+    ok = await verify_password_async(user.password_hash if user else None, data.password)
     if not user or not ok or not user.is_active:
         raise InvalidCredentials(_("That email and password do not match. Please try again."))
     if password_needs_rehash(user.password_hash):
-        user.password_hash = hash_password(data.password)
+        user.password_hash = await hash_password_async(data.password)
     user.last_login_at = utcnow()
     session.add(user)
     return user
@@ -173,9 +173,10 @@ async def reset_password(session: AsyncSession, *, token: str, data: PasswordRes
     user = await repo.user_by_id(session, reset.user_id)
     if user is None:
         raise LinkInvalid(_("This reset link is not valid. Please request a new one."))
-    user.password_hash = hash_password(data.password)
+    user.password_hash = await hash_password_async(data.password)
     reset.used_at = utcnow()
     session.add_all([user, reset])
+    await repo.use_up_resets_of(session, reset.user_id, reset.used_at)
     await repo.delete_sessions_of(session, reset.user_id)
     return user
 
@@ -243,7 +244,7 @@ async def accept_invitation(
         raise EmailTaken(_("Someone already has an account with this email."))
     user = User(
         email=invitation.email,
-        password_hash=hash_password(data.password),
+        password_hash=await hash_password_async(data.password),
         role=invitation.role,
         family_name=data.family_name,
         given_name=data.given_name,

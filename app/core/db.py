@@ -35,7 +35,8 @@ def async_url(url: str) -> URL:
 def create_engine(url: str, *, schema: str | None = None) -> AsyncEngine:
     """Create the async engine; ``schema`` pins PostgreSQL's search_path (used by tests)."""
     target = async_url(url)
-    kwargs: dict[str, Any] = {"pool_pre_ping": True}
+    # hide_parameters: a failed query must not write emails or password hashes into the log.
+    kwargs: dict[str, Any] = {"pool_pre_ping": True, "hide_parameters": True}
     if target.get_backend_name() == "sqlite":
         if target.database:
             from pathlib import Path

@@ -18,7 +18,9 @@ router = APIRouter(prefix="/dev", include_in_schema=False)
 
 def _outbox(request: Request) -> Path:
     settings = request.app.state.settings
-    if not settings.is_development:
+    # Reset links are in there: only for development, and only from this machine.
+    client = request.client.host if request.client else ""
+    if not settings.is_development or client not in ("127.0.0.1", "::1", "localhost"):
         raise HTTPException(status_code=404)
     return settings.outbox_dir
 

@@ -12,6 +12,7 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app.core.i18n import gettext as _
+from app.core.logging import redact
 
 log = logging.getLogger(__name__)
 
@@ -116,7 +117,7 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> Response:
-        log.exception("unhandled error on %s %s", request.method, request.url.path)
+        log.exception("unhandled error on %s %s", request.method, redact(request.url.path))
         detail = _("Something went wrong on our side. Please try again in a moment.")
         if is_api(request):
             return JSONResponse(error_body("internal_error", detail), status_code=500)

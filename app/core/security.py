@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import hmac
 import secrets
@@ -23,6 +24,15 @@ def verify_password(password_hash: str | None, password: str) -> bool:
         return _hasher.verify(password_hash or _DUMMY_HASH, password) and bool(password_hash)
     except (VerificationError, InvalidHashError):
         return False
+
+
+async def hash_password_async(password: str) -> str:
+    """Hash in a worker thread: argon2 takes ~100 ms of CPU and must not stall the event loop."""
+    return await asyncio.to_thread(hash_password, password)
+
+
+async def verify_password_async(password_hash: str | None, password: str) -> bool:
+    return await asyncio.to_thread(verify_password, password_hash, password)
 
 
 def password_needs_rehash(password_hash: str) -> bool:
@@ -48,8 +58,10 @@ def unsign(signed: str | None, secret: str, purpose: str) -> str | None:
     if not signed or "." not in signed:
         return None
     value, _, _mac = signed.rpartition(".")
-    return value if hmac.compare_digest(sign(value, secret, purpose), signed) else None
+    expected = sign(value, secret, purpose)
+    return value if hmac.compare_digest(expected.encode(), signed.encode()) else None
 
 
 def same_token(a: str | None, b: str | None) -> bool:
-    return bool(a) and bool(b) and hmac.compare_digest(str(a), str(b))
+    # Compare bytes: compare_digest raises TypeError on non-ASCII str (a 500 from one bad cookie).
+    return bool(a) and bool(b) and hmac.compare_digest(str(a).encode(), str(b).encode())

@@ -10,6 +10,7 @@ from pydantic import BaseModel
 from app.accounts.deps import CsrfProtected, CurrentUser
 from app.core.db import SessionDep
 from app.core.openapi import errors
+from app.core.types import IdPath
 from app.customer import service
 from app.customer.schemas import ProfileIn, ProfilePublic
 
@@ -36,7 +37,9 @@ class PurchaseList(BaseModel):
 
 
 @router.get("/{customer_id}", responses=errors(401, 403, 404))
-async def get_customer(customer_id: int, user: CurrentUser, session: SessionDep) -> ProfilePublic:
+async def get_customer(
+    customer_id: IdPath, user: CurrentUser, session: SessionDep
+) -> ProfilePublic:
     """A customer's profile (the customer themselves, or staff)."""
     customer, profile = await service.load_customer(session, viewer=user, customer_id=customer_id)
     return service.public_profile(customer, profile)
@@ -44,7 +47,7 @@ async def get_customer(customer_id: int, user: CurrentUser, session: SessionDep)
 
 @router.put("/{customer_id}", responses=errors(401, 403, 404, 422))
 async def update_customer(
-    customer_id: int, data: ProfileIn, user: CurrentUser, session: SessionDep
+    customer_id: IdPath, data: ProfileIn, user: CurrentUser, session: SessionDep
 ) -> ProfilePublic:
     """Change your own profile: names with kana, phone, birthday, sizes, consent, language."""
     return await service.update_profile(session, viewer=user, customer_id=customer_id, data=data)
@@ -52,7 +55,7 @@ async def update_customer(
 
 @router.get("/{customer_id}/purchases", responses=errors(401, 403, 404, 422))
 async def purchases(
-    customer_id: int,
+    customer_id: IdPath,
     user: CurrentUser,
     session: SessionDep,
     limit: int = Query(default=50, ge=1, le=200),

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from typing import Annotated
+
+from fastapi import APIRouter, Path
 from fastapi.responses import Response
 
 from app.core.db import SessionDep
@@ -13,7 +15,9 @@ router = APIRouter(include_in_schema=False)
 
 
 @router.get("/catalog/{sku}/swatch.svg")
-async def swatch(sku: str, session: SessionDep) -> Response:
+async def swatch(
+    sku: Annotated[str, Path(pattern=r"^[A-Za-z0-9_-]{1,32}$")], session: SessionDep
+) -> Response:
     item = await service.item_by_sku(session, sku=sku)
     return Response(
         swatch_svg(item),

@@ -21,6 +21,10 @@ text = st.one_of(
             "'; DROP TABLE user_account; --",
             "𠮷野家",
             "ｻﾄｳ",
+            "㌀" * 50,  # NFKC makes it four times longer
+            "İ" * 130,  # lower() makes it twice as long
+            "é",
+            "\u0958" * 50,
         ]
     ),
 )
