@@ -13,14 +13,18 @@ from fastapi.staticfiles import StaticFiles
 from app.accounts import pages as account_pages
 from app.accounts import router as account_api
 from app.accounts.context import RequestContextMiddleware
+from app.booking import router as booking_api
+from app.booking.reminders import ReminderScheduler
 from app.core import devtools, health
 from app.core.config import PROJECT_ROOT, Settings, get_settings
 from app.core.db import Database, create_engine
 from app.core.errors import install_error_handlers
 from app.core.mail import Mailer, Postman, create_mailer
 from app.core.migrate import upgrade
+from app.core.types import utcnow
 from app.customer import pages as customer_pages
 from app.customer import router as customer_api
+from app.scheduling import router as scheduling_api
 from app.store import pages as store_pages
 from app.store import router as store_api
 from app.wardrobe import pages as wardrobe_pages
@@ -50,9 +54,12 @@ def create_app(
 
             redis = Redis.from_url(settings.redis_url)
         app.state.redis = redis
+        if settings.reminders_enabled:
+            app.state.reminders.start(settings.reminder_interval_seconds)
         try:
             yield
         finally:
+            await app.state.reminders.stop()
             if redis is not None:
                 await redis.aclose()
             if database is None:
@@ -68,6 +75,10 @@ def create_app(
     app.state.db = db
     app.state.redis = None
     app.state.postman = Postman(settings, mailer or create_mailer(settings))
+    app.state.clock = utcnow
+    app.state.reminders = ReminderScheduler(
+        db, app.state.postman, settings.public_base_url, lambda: app.state.clock()
+    )
 
     app.add_middleware(RequestContextMiddleware)
     install_error_handlers(app)
@@ -76,6 +87,8 @@ def create_app(
     app.include_router(account_api.router)
     app.include_router(customer_api.router)
     app.include_router(store_api.router)
+    app.include_router(booking_api.router)
+    app.include_router(scheduling_api.router)
     app.include_router(account_pages.router)
     app.include_router(customer_pages.router)
     app.include_router(store_pages.router)

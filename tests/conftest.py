@@ -117,6 +117,7 @@ def settings(tmp_path: Path) -> Settings:
         database_url=f"sqlite:///{tmp_path / 'unused.db'}",
         public_base_url="http://testserver",
         cookie_secure=False,  # the test client speaks plain http
+        reminders_enabled=False,  # tests call app.state.reminders.tick() with their own clock
     )
 
 

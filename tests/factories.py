@@ -30,6 +30,7 @@ async def make_user(session: AsyncSession, **overrides: Any) -> User:
         "given_name": "花子",
         "family_name_kana": "ヤマダ",
         "given_name_kana": "ハナコ",
+        "locale": "en",  # tests read English messages; Japanese ones ask for locale="ja"
     }
     data.update(overrides)
     user = User(**data)
@@ -161,3 +162,63 @@ async def login(client: httpx.AsyncClient, email: str, password: str = PASSWORD)
 async def api_headers(client: httpx.AsyncClient) -> dict[str, str]:
     response = await client.get("/api/v1/auth/csrf")
     return {"X-CSRF-Token": response.json()["csrf_token"]}
+
+
+async def make_service(session: AsyncSession, store: Store, **overrides: Any) -> Any:
+    from app.booking.models import Service
+
+    data: dict[str, Any] = {
+        "store_id": store.id,
+        "name_ja": "スタイリング相談 30分",
+        "name_en": "Styling consultation 30 min",
+        "duration_min": 30,
+        "buffer_before_min": 0,
+        "buffer_after_min": 0,
+        "step_min": 30,
+        "min_notice_min": 60,
+        "horizon_days": 60,
+        "cancellation_notice_hours": 24,
+        "required_skills": [],
+    }
+    data.update(overrides)
+    service = Service(**data)
+    session.add(service)
+    await session.flush()
+    return service
+
+
+async def make_shift(
+    session: AsyncSession,
+    stylist: User,
+    store: Store,
+    start: Any,
+    hours: float = 4,
+    **overrides: Any,
+) -> Any:
+    from datetime import timedelta
+
+    from app.scheduling.models import Shift
+
+    data: dict[str, Any] = {
+        "staff_id": stylist.id,
+        "store_id": store.id,
+        "starts_at": start,
+        "ends_at": start + timedelta(hours=hours),
+        "status": "approved",
+    }
+    data.update(overrides)
+    shift = Shift(**data)
+    session.add(shift)
+    await session.flush()
+    return shift
+
+
+def tomorrow_at(hour: int, zone: str = "Asia/Tokyo", days: int = 1) -> Any:
+    """A local wall-clock time ``days`` from today in ``zone``, as an aware UTC datetime."""
+    from datetime import UTC, datetime, timedelta
+    from zoneinfo import ZoneInfo
+
+    local = datetime.now(ZoneInfo(zone)).replace(
+        hour=hour, minute=0, second=0, microsecond=0
+    ) + timedelta(days=days)
+    return local.astimezone(UTC)

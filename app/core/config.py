@@ -36,6 +36,10 @@ class Settings(BaseSettings):
     # plain http set this to False explicitly.
     cookie_secure: bool | None = None
 
+    # The in-process reminder scheduler (tests drive it by hand).
+    reminders_enabled: bool = True
+    reminder_interval_seconds: float = Field(default=30.0, gt=0)
+
     session_days: int = Field(default=14, ge=1, le=90)
     password_reset_minutes: int = Field(default=60, ge=5, le=24 * 60)
     invitation_days: int = Field(default=7, ge=1, le=30)

@@ -8,6 +8,7 @@ savepoints work (per-test rollback) and lets write paths that check before they 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from contextvars import ContextVar
 from typing import Annotated, Any
 
@@ -85,10 +86,9 @@ def get_database(request: Request) -> Database:
     return request.app.state.db
 
 
-async def get_session(
-    db: Annotated[Database, Depends(get_database)],
-) -> AsyncIterator[AsyncSession]:
-    """The request owns the transaction: commit when the handler returns, roll back on error."""
+@asynccontextmanager
+async def transaction(db: Database) -> AsyncIterator[AsyncSession]:
+    """One unit of work: commit when the block ends, roll back if it raises, then side effects."""
     async with db.sessions() as session:
         try:
             yield session
@@ -97,10 +97,40 @@ async def get_session(
             await session.rollback()
             events.discard(session)
             raise
-        await events.run_after_commit(session)
+    await events.run_after_commit(session)
+
+
+async def get_session(
+    db: Annotated[Database, Depends(get_database)],
+) -> AsyncIterator[AsyncSession]:
+    """The request owns the transaction: commit when the handler returns, roll back on error."""
+    async with transaction(db) as session:
+        yield session
 
 
 # scope="function": commit before the response is sent. With the default ("request") a client that
 # follows a redirect quickly can arrive before the commit (seen: a fresh login bounced to /login),
 # and a failing commit could no longer change the response.
 SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
+
+
+async def get_write_session(
+    db: Annotated[Database, Depends(get_database)],
+) -> AsyncIterator[AsyncSession]:
+    """Like get_session, but on SQLite the transaction starts with BEGIN IMMEDIATE.
+
+    For writes that check before they insert (booking): the database write lock is taken before
+    the check, so two requests cannot both see a slot as free. PostgreSQL uses row locks instead.
+    """
+    token = _immediate.set(True)
+    try:
+        # Enter the same context manager directly: delegating with `async for` over get_session
+        # would leave that generator suspended when the handler raises, so its rollback ran
+        # only when the generator was collected, after the response (and the next request).
+        async with transaction(db) as session:
+            yield session
+    finally:
+        _immediate.reset(token)
+
+
+WriteSessionDep = Annotated[AsyncSession, Depends(get_write_session, scope="function")]

@@ -79,7 +79,13 @@ def _field_name(loc: tuple[Any, ...]) -> str:
 
 def describe_validation(errors: list[dict[str, Any]]) -> list[dict[str, str]]:
     """Validation errors as ``[{"field": ..., "message": ...}]`` a person can read."""
-    return [{"field": _field_name(tuple(e.get("loc", ()))), "message": e["msg"]} for e in errors]
+    return [
+        {
+            "field": _field_name(tuple(e.get("loc", ()))),
+            "message": str(e["msg"]).removeprefix("Value error, "),
+        }
+        for e in errors
+    ]
 
 
 def install_error_handlers(app: FastAPI) -> None:

@@ -22,10 +22,13 @@ def discard(session: AsyncSession) -> None:
     session.info.pop(_KEY, None)
 
 
-async def run_after_commit(session: AsyncSession) -> None:
-    """Called by the session owner after a successful commit. Failures are logged, not raised."""
+async def run_after_commit(session: AsyncSession, *, strict: bool = False) -> None:
+    """Run the queued actions. After a commit failures are logged; ``strict`` raises them instead
+    (for callers that run the actions *before* committing and must not commit on failure)."""
     for action in session.info.pop(_KEY, []):
         try:
             await action()
         except Exception:
+            if strict:
+                raise
             log.exception("after-commit action failed")

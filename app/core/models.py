@@ -3,10 +3,20 @@
 from sqlmodel import SQLModel
 
 from app.accounts import models as accounts_models
+from app.booking import models as booking_models
 from app.customer import models as customer_models
+from app.scheduling import models as scheduling_models
 from app.store import models as store_models
 from app.wardrobe import models as wardrobe_models
 
 metadata = SQLModel.metadata
 
-__all__ = ["accounts_models", "customer_models", "metadata", "store_models", "wardrobe_models"]
+__all__ = [
+    "accounts_models",
+    "booking_models",
+    "customer_models",
+    "metadata",
+    "scheduling_models",
+    "store_models",
+    "wardrobe_models",
+]

@@ -1,0 +1,115 @@
+"""Emails about appointments, in the customer's language, with a calendar file attached."""
+
+from __future__ import annotations
+
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from app.accounts.models import User
+from app.booking.ics import CalendarEvent, build_ics
+from app.booking.models import Appointment, AppointmentStatus, Service, WaitlistEntry
+from app.core.events import after_commit
+from app.core.i18n import format_date, format_datetime
+from app.core.mail import Attachment, Postman
+from app.store.models import Store
+
+
+async def _parts(
+    session: AsyncSession, appointment: Appointment
+) -> tuple[User, User, Service, Store]:
+    customer = await session.get(User, appointment.customer_id)
+    stylist = await session.get(User, appointment.staff_id)
+    service = await session.get(Service, appointment.service_id)
+    store = await session.get(Store, appointment.store_id)
+    assert customer and stylist and service and store
+    return customer, stylist, service, store
+
+
+def calendar_file(
+    appointment: Appointment,
+    *,
+    customer: User,
+    stylist: User,
+    service: Service,
+    store: Store,
+    base_url: str,
+    sender: str,
+    locale: str,
+) -> str:
+    name = service.name_ja if locale == "ja" else service.name_en
+    store_name = store.name_ja if locale == "ja" else store.name_en
+    link = f"{base_url}/appointments/{appointment.id}"
+    return build_ics(
+        CalendarEvent(
+            uid=f"appointment-{appointment.id}@closetcall",
+            sequence=appointment.sequence,
+            start=appointment.starts_at,
+            end=appointment.ends_at,
+            summary=f"{name} · {stylist.family_name} {stylist.given_name}",
+            description=f"{store_name}\n{link}",
+            location=link,
+            url=link,
+            organizer=sender.split("<")[-1].rstrip(">").strip(),
+            attendee=customer.email,
+            cancelled=appointment.status == AppointmentStatus.cancelled,
+        )
+    )
+
+
+async def tell_customer(
+    session: AsyncSession, *, appointment: Appointment, kind: str, postman: Postman, base_url: str
+) -> None:
+    """Queue the email about a booking, change, hand-off, cancellation or reminder."""
+    customer, stylist, service, store = await _parts(session, appointment)
+    locale = customer.locale
+    ics = calendar_file(
+        appointment,
+        customer=customer,
+        stylist=stylist,
+        service=service,
+        store=store,
+        base_url=base_url,
+        sender=postman.settings.mail_from,
+        locale=locale,
+    )
+    context = {
+        "kind": kind,
+        "customer": f"{customer.family_name} {customer.given_name}",
+        "stylist": f"{stylist.family_name} {stylist.given_name}",
+        "service": service.name_ja if locale == "ja" else service.name_en,
+        "store": store.name_ja if locale == "ja" else store.name_en,
+        "when": format_datetime(appointment.starts_at, store.time_zone, locale),
+        "until": format_datetime(appointment.ends_at, store.time_zone, locale)[-5:],
+        "link": f"{base_url}/appointments/{appointment.id}",
+        "reason": appointment.cancel_reason,
+        "hours": service.cancellation_notice_hours,
+    }
+    attachment = Attachment(f"closetcall-{appointment.id}.ics", ics.encode(), "text", "calendar")
+    after_commit(
+        session,
+        lambda: postman.deliver(customer.email, "appointment", context, locale, (attachment,)),
+    )
+
+
+async def tell_waitlisted(
+    session: AsyncSession,
+    *,
+    entry: WaitlistEntry,
+    service: Service,
+    postman: Postman,
+    base_url: str,
+) -> None:
+    customer = await session.get(User, entry.customer_id)
+    store = await session.get(Store, service.store_id)
+    assert customer and store
+    from datetime import UTC, datetime
+
+    day = datetime.combine(entry.on_date, datetime.min.time(), tzinfo=UTC)
+    context = {
+        "customer": f"{customer.family_name} {customer.given_name}",
+        "service": service.name_ja if customer.locale == "ja" else service.name_en,
+        "day": format_date(day, "UTC", customer.locale),
+        "link": f"{base_url}/book/{service.id}?day={entry.on_date.isoformat()}",
+    }
+    after_commit(
+        session, lambda: postman.deliver(customer.email, "waitlist", context, customer.locale)
+    )

@@ -1,0 +1,142 @@
+"""Every query of the booking domain, including the per-stylist write lock."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlmodel import col, func, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from app.booking.models import ACTIVE, Appointment, AppointmentStatus, Service, WaitlistEntry
+from app.store.models import StaffProfile
+
+
+async def lock_stylist(session: AsyncSession, staff_id: int) -> None:
+    """Serialise writes to one stylist's calendar.
+
+    PostgreSQL: a row lock on the stylist's profile, held to the end of the transaction. SQLite
+    ignores FOR UPDATE; there the request already holds the database write lock (BEGIN IMMEDIATE).
+    """
+    statement = (
+        select(StaffProfile.user_id).where(StaffProfile.user_id == staff_id).with_for_update()
+    )
+    await session.exec(statement)
+
+
+async def overlapping_active(
+    session: AsyncSession,
+    staff_id: int,
+    start: datetime,
+    end: datetime,
+    *,
+    exclude: int | None = None,
+) -> list[Appointment]:
+    statement = select(Appointment).where(
+        Appointment.staff_id == staff_id,
+        col(Appointment.status).in_(ACTIVE),
+        Appointment.blocked_from < end,
+        Appointment.blocked_until > start,
+    )
+    if exclude is not None:
+        statement = statement.where(Appointment.id != exclude)
+    return list((await session.exec(statement)).all())
+
+
+async def active_blocks(
+    session: AsyncSession,
+    staff_ids: list[int],
+    start: datetime,
+    end: datetime,
+    *,
+    exclude: int | None,
+) -> list[Appointment]:
+    statement = select(Appointment).where(
+        col(Appointment.staff_id).in_(staff_ids),
+        col(Appointment.status).in_(ACTIVE),
+        Appointment.blocked_from < end,
+        Appointment.blocked_until > start,
+    )
+    if exclude is not None:
+        statement = statement.where(Appointment.id != exclude)
+    return list((await session.exec(statement)).all())
+
+
+async def by_idempotency_key(
+    session: AsyncSession, customer_id: int, key: str
+) -> Appointment | None:
+    statement = select(Appointment).where(
+        Appointment.customer_id == customer_id, Appointment.idempotency_key == key
+    )
+    return (await session.exec(statement)).first()
+
+
+async def last_stylist_of(session: AsyncSession, customer_id: int, store_id: int) -> int | None:
+    statement = (
+        select(Appointment.staff_id)
+        .where(Appointment.customer_id == customer_id, Appointment.store_id == store_id)
+        .order_by(col(Appointment.starts_at).desc())
+        .limit(1)
+    )
+    return (await session.exec(statement)).first()
+
+
+async def counts_between(
+    session: AsyncSession, staff_ids: list[int], start: datetime, end: datetime
+) -> dict[int, int]:
+    statement = (
+        select(Appointment.staff_id, func.count())
+        .where(
+            col(Appointment.staff_id).in_(staff_ids),
+            Appointment.status == AppointmentStatus.booked,
+            Appointment.starts_at >= start,
+            Appointment.starts_at < end,
+        )
+        .group_by(col(Appointment.staff_id))
+    )
+    return {staff_id: count for staff_id, count in (await session.exec(statement)).all()}
+
+
+async def appointments_where(
+    session: AsyncSession, *conditions: object, limit: int = 200
+) -> list[Appointment]:
+    statement = (
+        select(Appointment).where(*conditions).order_by(col(Appointment.starts_at)).limit(limit)
+    )  # type: ignore[arg-type]
+    return list((await session.exec(statement)).all())
+
+
+async def services_of(session: AsyncSession, store_id: int | None) -> list[Service]:
+    statement = select(Service).order_by(col(Service.store_id), col(Service.id))
+    if store_id is not None:
+        statement = statement.where(Service.store_id == store_id)
+    return list((await session.exec(statement)).all())
+
+
+async def waitlist_for(
+    session: AsyncSession, service_id: int, on_date: date
+) -> list[WaitlistEntry]:
+    statement = (
+        select(WaitlistEntry)
+        .where(
+            WaitlistEntry.service_id == service_id,
+            WaitlistEntry.on_date == on_date,
+            col(WaitlistEntry.notified_at).is_(None),
+        )
+        .order_by(col(WaitlistEntry.created_at), col(WaitlistEntry.id))
+    )
+    return list((await session.exec(statement)).all())
+
+
+async def due_reminders(
+    session: AsyncSession, kind: str, now: datetime, lead: int
+) -> list[Appointment]:
+    from datetime import timedelta
+
+    sent = Appointment.reminder_24h_sent_at if kind == "24h" else Appointment.reminder_1h_sent_at
+    statement = select(Appointment).where(
+        Appointment.status == AppointmentStatus.booked,
+        col(sent).is_(None),
+        Appointment.starts_at > now,
+        Appointment.starts_at <= now + timedelta(seconds=lead),
+    )
+    return list((await session.exec(statement.order_by(col(Appointment.starts_at)))).all())

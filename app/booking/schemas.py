@@ -1,0 +1,103 @@
+"""Booking input and output shapes."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+
+from app.core.i18n import gettext as _
+from app.core.text import TextError, clean_line
+
+
+def _aware(value: datetime) -> datetime:
+    if value.tzinfo is None:
+        raise ValueError(_("Give the time with its zone offset, e.g. 2026-11-24T21:00:00+09:00."))
+    return value
+
+
+def _topic(value: str) -> str:
+    # Several lines are welcome here; control characters are not.
+    try:
+        return "\n".join(
+            clean_line(line) for line in value.replace("\r\n", "\n").split("\n")
+        ).strip()
+    except TextError as exc:
+        raise ValueError(_("Please remove control characters.")) from exc
+
+
+Instant = Annotated[datetime, AfterValidator(_aware)]
+Topic = Annotated[str, Field(default="", max_length=1000), AfterValidator(_topic)]
+
+
+class _In(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+
+class BookIn(_In):
+    service_id: int
+    start: Instant
+    staff_id: int | None = None
+    topic: Topic = ""
+
+
+class RescheduleIn(_In):
+    start: Instant
+
+
+class CancelIn(_In):
+    reason: Annotated[str, Field(default="", max_length=300)] = ""
+
+
+class HandoffIn(_In):
+    staff_id: int
+
+
+class WaitlistIn(_In):
+    service_id: int
+    on_date: date
+
+
+class ServiceIn(_In):
+    name_ja: Annotated[str, Field(min_length=1, max_length=80)]
+    name_en: Annotated[str, Field(min_length=1, max_length=80)]
+    duration_min: Annotated[int, Field(ge=10, le=240)]
+    buffer_before_min: Annotated[int, Field(ge=0, le=60)] = 0
+    buffer_after_min: Annotated[int, Field(ge=0, le=60)] = 0
+    step_min: Annotated[int, Field(ge=5, le=120)] = 15
+    min_notice_min: Annotated[int, Field(ge=0, le=7 * 24 * 60)] = 120
+    horizon_days: Annotated[int, Field(ge=1, le=365)] = 60
+    cancellation_notice_hours: Annotated[int, Field(ge=0, le=14 * 24)] = 24
+    required_skills: list[str] = []
+    is_active: bool = True
+
+
+class SlotOut(BaseModel):
+    start: datetime
+    end: datetime
+    staff_ids: list[int]
+
+
+class SlotList(BaseModel):
+    data: list[SlotOut]
+    count: int
+    time_zone: str
+
+
+class AppointmentOut(BaseModel):
+    id: int
+    store_id: int
+    service_id: int
+    customer_id: int
+    staff_id: int
+    starts_at: datetime
+    ends_at: datetime
+    status: str
+    topic: str
+    cancel_reason: str
+
+
+class AppointmentList(BaseModel):
+    data: list[AppointmentOut]
+    count: int

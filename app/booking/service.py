@@ -1,0 +1,615 @@
+"""Booking use cases. Writes to a stylist's calendar take the stylist lock, then re-check."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import col
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from app.accounts.models import Role, User
+from app.booking import notify
+from app.booking import repository as repo
+from app.booking.availability import (
+    Slot,
+    SlotRequest,
+    StaffSchedule,
+    available_slots,
+    grid_offset,
+    local_to_epoch,
+)
+from app.booking.models import ACTIVE, Appointment, AppointmentStatus, Service, WaitlistEntry
+from app.booking.schemas import BookIn, ServiceIn
+from app.core.errors import Conflict, Forbidden, InvalidInput, NotFound
+from app.core.i18n import gettext as _
+from app.core.mail import Postman
+from app.core.types import utcnow
+from app.scheduling import service as scheduling
+from app.store import service as stores
+from app.store.models import Store
+
+MAX_WINDOW = timedelta(days=62)
+
+
+class SlotTaken(Conflict):
+    code = "slot_taken"
+
+
+class SlotNotOffered(InvalidInput):
+    code = "slot_not_offered"
+
+
+class TooLate(Conflict):
+    code = "too_late"
+
+
+def _epoch(moment: datetime) -> int:
+    return int(moment.timestamp())
+
+
+def _utc(epoch: int) -> datetime:
+    return datetime.fromtimestamp(epoch, UTC)
+
+
+# ---------------------------------------------------------------- services
+
+
+async def get_service(session: AsyncSession, *, service_id: int) -> Service:
+    """One bookable service, or a 404 that says so."""
+    service = await session.get(Service, service_id)
+    if service is None:
+        raise NotFound(_("There is no such service."), field="service_id")
+    return service
+
+
+async def list_services(session: AsyncSession, *, store_id: int | None = None) -> list[Service]:
+    """Services (of one store, or all)."""
+    return await repo.services_of(session, store_id)
+
+
+async def _manages(session: AsyncSession, user: User, store_id: int) -> bool:
+    assert user.id is not None
+    return user.role == Role.admin or await stores.manages(
+        session, user_id=user.id, store_id=store_id
+    )
+
+
+async def save_service(
+    session: AsyncSession,
+    *,
+    manager: User,
+    store_id: int,
+    data: ServiceIn,
+    service_id: int | None = None,
+) -> Service:
+    """Create or edit a store's bookable service."""
+    await stores.get_store(session, store_id=store_id)
+    if not await _manages(session, manager, store_id):
+        raise Forbidden(_("You can only change the services of stores you manage."))
+    service = (
+        Service(store_id=store_id)
+        if service_id is None
+        else await get_service(session, service_id=service_id)
+    )
+    if service.store_id != store_id:
+        raise NotFound(_("There is no such service."))
+    for field, value in data.model_dump().items():
+        setattr(service, field, value)
+    session.add(service)
+    await session.flush()
+    return service
+
+
+# ---------------------------------------------------------------- slots
+
+
+async def qualified_staff(session: AsyncSession, *, service: Service) -> list[int]:
+    """Stylists of the service's store who have every skill it requires."""
+    store = await stores.get_store(session, store_id=service.store_id)
+    needed = set(service.required_skills)
+    return sorted(
+        p.user_id
+        for p, _u in await stores.staff_of(session, stores=[store])
+        if needed <= set(p.skills)
+    )
+
+
+async def compute_slots(
+    session: AsyncSession,
+    *,
+    service: Service,
+    start: datetime,
+    end: datetime,
+    now: datetime,
+    staff_ids: list[int] | None = None,
+    exclude: int | None = None,
+    ignore_appointments: bool = False,
+) -> list[Slot]:
+    """Free slots of a service in [start, end) with the stylists free for each."""
+    if end <= start:
+        raise InvalidInput(_("The end of the range must be after its start."), field="end")
+    if end - start > MAX_WINDOW:
+        raise InvalidInput(_("Ask for at most 62 days of slots at a time."), field="end")
+    store = await stores.get_store(session, store_id=service.store_id)
+    candidates = await qualified_staff(session, service=service)
+    if staff_ids is not None:
+        candidates = [s for s in candidates if s in staff_ids]
+    if not candidates:
+        return []
+    margin = timedelta(
+        minutes=service.duration_min + service.buffer_before_min + service.buffer_after_min
+    )
+    avail = await scheduling.availability(
+        session,
+        store_id=store.id,
+        staff_ids=candidates,
+        start=start - margin,
+        end=end + margin,  # type: ignore[arg-type]
+    )
+    busy: dict[int, list[tuple[int, int]]] = {s: [] for s in candidates}
+    if not ignore_appointments:
+        for appointment in await repo.active_blocks(
+            session, candidates, start - margin, end + margin, exclude=exclude
+        ):
+            busy[appointment.staff_id].append(
+                (_epoch(appointment.blocked_from), _epoch(appointment.blocked_until))
+            )
+    step = service.step_min * 60
+    request = SlotRequest(
+        duration=service.duration_min * 60,
+        buffer_before=service.buffer_before_min * 60,
+        buffer_after=service.buffer_after_min * 60,
+        step=step,
+        grid_offset=grid_offset(store.time_zone, _epoch(start), step),
+        window_start=_epoch(start),
+        window_end=_epoch(end),
+        earliest=_epoch(now) + service.min_notice_min * 60,
+        horizon_end=_epoch(now) + service.horizon_days * 86400,
+    )
+    schedules = [
+        StaffSchedule(a.staff_id, a.shifts, a.breaks, a.time_off, busy[a.staff_id]) for a in avail
+    ]
+    return available_slots(request, schedules)
+
+
+async def _free_at(
+    session: AsyncSession,
+    *,
+    service: Service,
+    start: datetime,
+    now: datetime,
+    exclude: int | None = None,
+) -> tuple[list[int], list[int]]:
+    """(stylists who would offer this start at all, stylists free for it right now)."""
+    window = (start, start + timedelta(seconds=1))
+    offered = await compute_slots(
+        session,
+        service=service,
+        start=window[0],
+        end=window[1],
+        now=now,
+        exclude=exclude,
+        ignore_appointments=True,
+    )
+    free = await compute_slots(
+        session, service=service, start=window[0], end=window[1], now=now, exclude=exclude
+    )
+    return (list(offered[0].staff_ids) if offered else [], list(free[0].staff_ids) if free else [])
+
+
+async def _store_day(
+    session: AsyncSession, store: Store, moment: datetime
+) -> tuple[datetime, datetime]:
+    from zoneinfo import ZoneInfo
+
+    day = moment.astimezone(ZoneInfo(store.time_zone)).date()
+    return (
+        _utc(local_to_epoch(day, datetime.min.time(), store.time_zone)),
+        _utc(local_to_epoch(day + timedelta(days=1), datetime.min.time(), store.time_zone)),
+    )
+
+
+async def _preference(
+    session: AsyncSession, *, customer_id: int, store: Store, staff_ids: list[int], start: datetime
+) -> list[int]:
+    """Auto-assignment order: the customer's previous stylist, then the least busy that day."""
+    previous = await repo.last_stylist_of(session, customer_id, store.id)  # type: ignore[arg-type]
+    day_start, day_end = await _store_day(session, store, start)
+    counts = await repo.counts_between(session, staff_ids, day_start, day_end)
+    return sorted(staff_ids, key=lambda s: (s != previous, counts.get(s, 0), s))
+
+
+async def _claim(
+    session: AsyncSession,
+    *,
+    candidates: list[int],
+    blocked: tuple[datetime, datetime],
+    exclude: int | None = None,
+) -> int | None:
+    """Take the first candidate whose calendar is still free under its lock."""
+    for staff_id in candidates:
+        await repo.lock_stylist(session, staff_id)
+        if not await repo.overlapping_active(
+            session, staff_id, blocked[0], blocked[1], exclude=exclude
+        ):
+            return staff_id
+    return None
+
+
+def _blocked(service: Service, start: datetime) -> tuple[datetime, datetime, datetime]:
+    end = start + timedelta(minutes=service.duration_min)
+    return (
+        start - timedelta(minutes=service.buffer_before_min),
+        end + timedelta(minutes=service.buffer_after_min),
+        end,
+    )
+
+
+def _slot_message(offered: list[int]) -> tuple[type[Conflict] | type[InvalidInput], str]:
+    if not offered:
+        return SlotNotOffered, _(
+            "That time is not offered for this service. Please pick one of the listed times."
+        )
+    return SlotTaken, _("Sorry, that time was just taken. Please choose another time.")
+
+
+# ---------------------------------------------------------------- booking
+
+
+async def book(
+    session: AsyncSession,
+    *,
+    customer: User,
+    data: BookIn,
+    idempotency_key: str | None,
+    now: datetime,
+    postman: Postman,
+    base_url: str,
+) -> tuple[Appointment, bool]:
+    """Book a slot; returns (appointment, replayed) where replayed means the key was seen before."""
+    assert customer.id is not None
+    if idempotency_key:
+        existing = await repo.by_idempotency_key(session, customer.id, idempotency_key)
+        if existing is not None:
+            return existing, True
+    service = await get_service(session, service_id=data.service_id)
+    if not service.is_active:
+        raise NotFound(_("This service is not bookable at the moment."), field="service_id")
+    start = data.start.astimezone(UTC)
+    if start <= now:
+        raise InvalidInput(_("That time has already passed."), field="start")
+    store = await stores.get_store(session, store_id=service.store_id)
+    offered, free = await _free_at(session, service=service, start=start, now=now)
+    if data.staff_id is not None:
+        if data.staff_id not in offered:
+            raise SlotNotOffered(
+                _("That stylist does not offer this time. Please pick one of the listed times."),
+                field="staff_id",
+            )
+        candidates = [data.staff_id] if data.staff_id in free else []
+    else:
+        candidates = await _preference(
+            session, customer_id=customer.id, store=store, staff_ids=free, start=start
+        )
+    blocked_from, blocked_until, end = _blocked(service, start)
+    staff_id = await _claim(session, candidates=candidates, blocked=(blocked_from, blocked_until))
+    if staff_id is None:
+        error, message = _slot_message(offered)
+        raise error(message, field="start")
+    appointment = Appointment(
+        store_id=store.id,
+        service_id=service.id,
+        customer_id=customer.id,
+        staff_id=staff_id,  # type: ignore[arg-type]
+        starts_at=start,
+        ends_at=end,
+        blocked_from=blocked_from,
+        blocked_until=blocked_until,
+        topic=data.topic,
+        idempotency_key=idempotency_key,
+    )
+    session.add(appointment)
+    try:
+        await session.flush()
+    except IntegrityError as exc:  # the same key raced in from a parallel retry
+        raise Conflict(
+            _("This booking request is already being processed."), field="idempotency_key"
+        ) from exc
+    await notify.tell_customer(
+        session, appointment=appointment, kind="confirmed", postman=postman, base_url=base_url
+    )
+    return appointment, False
+
+
+def _is_manager_role(user: User) -> bool:
+    return user.role in (Role.manager, Role.admin)
+
+
+async def load_for(session: AsyncSession, *, viewer: User, appointment_id: int) -> Appointment:
+    """An appointment its customer, stylist or store manager may see; 404 for anyone else."""
+    appointment = await session.get(Appointment, appointment_id)
+    allowed = appointment is not None and (
+        viewer.id in (appointment.customer_id, appointment.staff_id)
+        or (_is_manager_role(viewer) and await _manages(session, viewer, appointment.store_id))
+    )
+    if not allowed:
+        raise NotFound(_("There is no such appointment."))
+    assert appointment is not None
+    return appointment
+
+
+def _require_booked(appointment: Appointment) -> None:
+    if appointment.status != AppointmentStatus.booked:
+        raise Conflict(_("This appointment is no longer open for changes."))
+
+
+def _check_notice(actor: User, appointment: Appointment, service: Service, now: datetime) -> None:
+    if actor.id == appointment.customer_id and appointment.starts_at - now < timedelta(
+        hours=service.cancellation_notice_hours
+    ):
+        raise TooLate(
+            _(
+                "Changes online close %(hours)s hours before the session. Please contact the store.",  # noqa: E501
+                hours=service.cancellation_notice_hours,
+            )
+        )
+
+
+async def reschedule(
+    session: AsyncSession,
+    *,
+    actor: User,
+    appointment_id: int,
+    start: datetime,
+    now: datetime,
+    postman: Postman,
+    base_url: str,
+) -> Appointment:
+    """Move an appointment, keeping the same stylist when they are free then."""
+    appointment = await load_for(session, viewer=actor, appointment_id=appointment_id)
+    _require_booked(appointment)
+    service = await get_service(session, service_id=appointment.service_id)
+    _check_notice(actor, appointment, service, now)
+    start = start.astimezone(UTC)
+    if start <= now:
+        raise InvalidInput(_("That time has already passed."), field="start")
+    store = await stores.get_store(session, store_id=service.store_id)
+    offered, free = await _free_at(
+        session, service=service, start=start, now=now, exclude=appointment.id
+    )
+    others = await _preference(
+        session,
+        customer_id=appointment.customer_id,
+        store=store,
+        staff_ids=[s for s in free if s != appointment.staff_id],
+        start=start,
+    )
+    candidates = ([appointment.staff_id] if appointment.staff_id in free else []) + others
+    blocked_from, blocked_until, end = _blocked(service, start)
+    staff_id = await _claim(
+        session,
+        candidates=candidates,
+        blocked=(blocked_from, blocked_until),
+        exclude=appointment.id,
+    )
+    if staff_id is None:
+        error, message = _slot_message(offered)
+        raise error(message, field="start")
+    old_start = appointment.starts_at
+    appointment.staff_id, appointment.starts_at, appointment.ends_at = staff_id, start, end
+    appointment.blocked_from, appointment.blocked_until = blocked_from, blocked_until
+    appointment.sequence += 1
+    appointment.reminder_24h_sent_at = appointment.reminder_1h_sent_at = None
+    session.add(appointment)
+    await session.flush()
+    await notify.tell_customer(
+        session, appointment=appointment, kind="rescheduled", postman=postman, base_url=base_url
+    )
+    await _offer_freed_day(
+        session, service=service, store=store, moment=old_start, postman=postman, base_url=base_url
+    )
+    return appointment
+
+
+async def cancel(
+    session: AsyncSession,
+    *,
+    actor: User,
+    appointment_id: int,
+    reason: str,
+    now: datetime,
+    postman: Postman,
+    base_url: str,
+) -> Appointment:
+    """Cancel: customers within the service's notice period, staff with a reason."""
+    appointment = await load_for(session, viewer=actor, appointment_id=appointment_id)
+    _require_booked(appointment)
+    service = await get_service(session, service_id=appointment.service_id)
+    _check_notice(actor, appointment, service, now)
+    if actor.id != appointment.customer_id and not reason.strip():
+        raise InvalidInput(
+            _("Please tell the customer why the session is cancelled."), field="reason"
+        )
+    appointment.status = AppointmentStatus.cancelled
+    appointment.cancelled_at, appointment.cancelled_by_id = now, actor.id
+    appointment.cancel_reason = reason.strip()
+    appointment.sequence += 1
+    session.add(appointment)
+    await session.flush()
+    store = await stores.get_store(session, store_id=service.store_id)
+    await notify.tell_customer(
+        session, appointment=appointment, kind="cancelled", postman=postman, base_url=base_url
+    )
+    await _offer_freed_day(
+        session,
+        service=service,
+        store=store,
+        moment=appointment.starts_at,
+        postman=postman,
+        base_url=base_url,
+    )
+    return appointment
+
+
+async def mark(
+    session: AsyncSession, *, actor: User, appointment_id: int, status: str, now: datetime
+) -> Appointment:
+    """The stylist (or a manager) records that the session happened, or that nobody came."""
+    appointment = await load_for(session, viewer=actor, appointment_id=appointment_id)
+    if actor.id == appointment.customer_id:
+        raise Forbidden(_("Only staff can record how a session went."))
+    _require_booked(appointment)
+    if appointment.starts_at > now:
+        raise Conflict(_("A session can be marked only once it has started."))
+    appointment.status = status
+    session.add(appointment)
+    return appointment
+
+
+async def hand_off(
+    session: AsyncSession,
+    *,
+    manager: User,
+    appointment_id: int,
+    staff_id: int,
+    now: datetime,
+    postman: Postman,
+    base_url: str,
+) -> Appointment:
+    """Give an appointment to another qualified stylist who is free then; the customer is told."""
+    appointment = await load_for(session, viewer=manager, appointment_id=appointment_id)
+    if not _is_manager_role(manager):
+        raise Forbidden(_("Only a store manager can hand an appointment to someone else."))
+    _require_booked(appointment)
+    if staff_id == appointment.staff_id:
+        raise InvalidInput(_("Choose a different stylist."), field="staff_id")
+    service = await get_service(session, service_id=appointment.service_id)
+    if staff_id not in await qualified_staff(session, service=service):
+        raise InvalidInput(_("That stylist cannot take this service."), field="staff_id")
+    availability = await scheduling.availability(
+        session,
+        store_id=appointment.store_id,
+        staff_ids=[staff_id],
+        start=appointment.starts_at,
+        end=appointment.ends_at,
+    )
+    on_shift = any(
+        s <= _epoch(appointment.starts_at) and _epoch(appointment.ends_at) <= e
+        for s, e in availability[0].shifts
+    )
+    if (
+        not on_shift
+        or await _claim(
+            session,
+            candidates=[staff_id],
+            blocked=(appointment.blocked_from, appointment.blocked_until),
+            exclude=appointment.id,
+        )
+        is None
+    ):
+        raise SlotTaken(_("That stylist is not free at this time."), field="staff_id")
+    appointment.staff_id = staff_id
+    appointment.sequence += 1
+    session.add(appointment)
+    await session.flush()
+    await notify.tell_customer(
+        session, appointment=appointment, kind="handed_off", postman=postman, base_url=base_url
+    )
+    return appointment
+
+
+# ---------------------------------------------------------------- waitlist
+
+
+async def join_waitlist(
+    session: AsyncSession, *, customer: User, service_id: int, on_date: date, now: datetime
+) -> WaitlistEntry:
+    """Wait for a free time on a full day."""
+    service = await get_service(session, service_id=service_id)
+    store = await stores.get_store(session, store_id=service.store_id)
+    start = _utc(local_to_epoch(on_date, datetime.min.time(), store.time_zone))
+    end = start + timedelta(days=1)
+    if end <= now or on_date > (now + timedelta(days=service.horizon_days)).date():
+        raise InvalidInput(
+            _("Choose a day between today and the booking horizon."), field="on_date"
+        )
+    if await compute_slots(session, service=service, start=start, end=end, now=now):
+        raise Conflict(
+            _("There are still free times on that day. Please book one of them."), field="on_date"
+        )
+    entry = WaitlistEntry(
+        store_id=store.id, service_id=service.id, customer_id=customer.id, on_date=on_date
+    )  # type: ignore[arg-type]
+    session.add(entry)
+    try:
+        await session.flush()
+    except IntegrityError as exc:
+        raise Conflict(_("You are already on the waitlist for that day."), field="on_date") from exc
+    return entry
+
+
+async def _offer_freed_day(
+    session: AsyncSession,
+    *,
+    service: Service,
+    store: Store,
+    moment: datetime,
+    postman: Postman,
+    base_url: str,
+) -> None:
+    from zoneinfo import ZoneInfo
+
+    day = moment.astimezone(ZoneInfo(store.time_zone)).date()
+    entries = await repo.waitlist_for(session, service.id, day)  # type: ignore[arg-type]
+    for entry in entries:
+        entry.notified_at = utcnow()
+        session.add(entry)
+        await notify.tell_waitlisted(
+            session, entry=entry, service=service, postman=postman, base_url=base_url
+        )
+
+
+# ---------------------------------------------------------------- reading
+
+
+async def booked_between(
+    session: AsyncSession, *, staff_id: int, start: datetime, end: datetime
+) -> list[Appointment]:
+    """Booked appointments of a stylist that overlap [start, end) (used by roster edits)."""
+    await repo.lock_stylist(session, staff_id)
+    return [
+        a
+        for a in await repo.overlapping_active(session, staff_id, start, end)
+        if a.status == AppointmentStatus.booked
+    ]
+
+
+async def appointments_for(
+    session: AsyncSession,
+    *,
+    viewer: User,
+    start: datetime | None = None,
+    end: datetime | None = None,
+    store_id: int | None = None,
+) -> list[Appointment]:
+    """Appointments the viewer takes part in (a manager: every appointment of a managed store)."""
+    conditions: list[object] = []
+    if viewer.role == Role.customer:
+        conditions.append(Appointment.customer_id == viewer.id)
+    elif viewer.role == Role.staff:
+        conditions.append(Appointment.staff_id == viewer.id)
+    else:
+        managed = [s.id for s in await stores.stores_managed_by(session, user=viewer)]
+        if store_id is not None:
+            managed = [s for s in managed if s == store_id]
+        conditions.append(col(Appointment.store_id).in_(managed))
+    if start is not None:
+        conditions.append(Appointment.ends_at > start)
+    if end is not None:
+        conditions.append(Appointment.starts_at < end)
+    return await repo.appointments_where(session, *conditions, limit=500)
+
+
+def is_active(appointment: Appointment) -> bool:
+    return appointment.status in ACTIVE

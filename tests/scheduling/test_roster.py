@@ -1,0 +1,248 @@
+"""The roster: requests and approvals, overlaps, templates across DST, edits that would strand bookings."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from zoneinfo import ZoneInfo
+
+import httpx
+from sqlmodel import select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from app.scheduling.models import Shift
+from tests.factories import (
+    api_headers,
+    login,
+    make_customer,
+    make_manager,
+    make_service,
+    make_shift,
+    make_store,
+    make_stylist,
+    tomorrow_at,
+)
+
+
+def _local_day(days: int = 3) -> str:
+    return (tomorrow_at(0, days=days).astimezone(ZoneInfo("Asia/Tokyo"))).date().isoformat()
+
+
+async def _slots(client: httpx.AsyncClient, store_id: int, service_id: int, day: str) -> int:
+    start = f"{day}T00:00:00+09:00"
+    end = f"{day}T23:59:00+09:00"
+    response = await client.get(
+        "/api/v1/slots",
+        params={"store_id": store_id, "service_id": service_id, "start": start, "end": end},
+    )
+    return response.json()["count"]
+
+
+class TestRequests:
+    async def test_a_requested_shift_produces_slots_only_once_approved(
+        self, app: object, client: httpx.AsyncClient, session: AsyncSession
+    ) -> None:
+        store = await make_store(session)
+        stylist = await make_stylist(session, store)
+        manager = await make_manager(session, store)
+        service = await make_service(session, store)
+        await login(client, stylist.email)
+        day = _local_day()
+        requested = await client.post(
+            "/api/v1/shift-requests",
+            json={"on_date": day, "starts": "19:00", "ends": "22:00"},
+            headers=await api_headers(client),
+        )
+        assert requested.status_code == 201 and requested.json()["status"] == "requested"
+        assert await _slots(client, store.id, service.id, day) == 0
+        clash = await client.post(
+            "/api/v1/shift-requests",
+            json={"on_date": day, "starts": "21:00", "ends": "23:00"},
+            headers={**await api_headers(client), "Accept-Language": "en"},
+        )
+        assert clash.status_code == 409 and clash.json()["error"] == "shift_overlap"
+        assert "overlaps another shift" in clash.json()["detail"]
+        transport = httpx.ASGITransport(app=app)  # type: ignore[arg-type]
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as boss:
+            await login(boss, manager.email)
+            approved = await boss.post(
+                f"/api/v1/shifts/{requested.json()['id']}/approve", headers=await api_headers(boss)
+            )
+            assert approved.status_code == 200 and approved.json()["status"] == "approved"
+            again = await boss.post(
+                f"/api/v1/shifts/{requested.json()['id']}/approve", headers=await api_headers(boss)
+            )
+            assert again.status_code == 409
+        assert (
+            await _slots(client, store.id, service.id, day) == 6
+        )  # 19:00–22:00, 30-minute sessions
+
+    async def test_a_declined_request_never_produces_slots(
+        self, app: object, client: httpx.AsyncClient, session: AsyncSession
+    ) -> None:
+        store = await make_store(session)
+        stylist, manager = await make_stylist(session, store), await make_manager(session, store)
+        service = await make_service(session, store)
+        await login(client, stylist.email)
+        day = _local_day()
+        shift = (
+            await client.post(
+                "/api/v1/shift-requests",
+                json={"on_date": day, "starts": "10:00", "ends": "12:00"},
+                headers=await api_headers(client),
+            )
+        ).json()
+        await login(client, manager.email)
+        assert (
+            await client.post(
+                f"/api/v1/shifts/{shift['id']}/decline", headers=await api_headers(client)
+            )
+        ).status_code == 200
+        assert await _slots(client, store.id, service.id, day) == 0
+
+    async def test_managers_of_other_stores_cannot_decide(
+        self, client: httpx.AsyncClient, session: AsyncSession
+    ) -> None:
+        store, elsewhere = await make_store(session), await make_store(session)
+        stylist = await make_stylist(session, store)
+        shift = await make_shift(
+            session, stylist, store, tomorrow_at(10, days=3), status="requested"
+        )
+        await login(client, (await make_manager(session, elsewhere)).email)
+        response = await client.post(
+            f"/api/v1/shifts/{shift.id}/approve", headers=await api_headers(client)
+        )
+        assert response.status_code == 403
+
+    async def test_bad_shift_input_says_what_to_fix(
+        self, client: httpx.AsyncClient, session: AsyncSession
+    ) -> None:
+        store = await make_store(session)
+        await login(client, (await make_stylist(session, store)).email)
+        cases = [
+            ({"on_date": _local_day(), "starts": "10:00", "ends": "10:00"}, "end time"),
+            (
+                {
+                    "on_date": _local_day(),
+                    "starts": "10:00",
+                    "ends": "12:00",
+                    "break_starts": "11:00",
+                },
+                "break",
+            ),
+            (
+                {
+                    "on_date": _local_day(),
+                    "starts": "10:00",
+                    "ends": "12:00",
+                    "break_starts": "13:00",
+                    "break_ends": "13:30",
+                },
+                "inside the shift",
+            ),
+            ({"on_date": "2020-01-01", "starts": "10:00", "ends": "12:00"}, "future"),
+            ({"on_date": "not-a-date", "starts": "10:00", "ends": "12:00"}, "on_date"),
+        ]
+        for body, hint in cases:
+            response = await client.post(
+                "/api/v1/shift-requests",
+                json=body,
+                headers={**await api_headers(client), "Accept-Language": "en"},
+            )
+            assert 400 <= response.status_code < 500, body
+            assert hint in response.text, (body, response.text)
+
+
+class TestEdits:
+    async def test_a_shift_cannot_shrink_from_under_a_booking_but_can_around_it(
+        self, app: object, client: httpx.AsyncClient, session: AsyncSession
+    ) -> None:
+        store = await make_store(session)
+        stylist, manager = await make_stylist(session, store), await make_manager(session, store)
+        service = await make_service(session, store)
+        shift = await make_shift(session, stylist, store, tomorrow_at(10, days=3), hours=4)
+        customer = await make_customer(session)
+        await login(client, customer.email)
+        booked = await client.post(
+            "/api/v1/appointments",
+            json={"service_id": service.id, "start": tomorrow_at(12, days=3).isoformat()},
+            headers=await api_headers(client),
+        )
+        assert booked.status_code == 201
+        await login(client, manager.email)
+        day = _local_day(3)
+        stranding = await client.put(
+            f"/api/v1/shifts/{shift.id}",
+            json={"on_date": day, "starts": "10:00", "ends": "12:00"},
+            headers={**await api_headers(client), "Accept-Language": "en"},
+        )
+        assert (
+            stranding.status_code == 409
+            and "Hand them to a colleague" in stranding.json()["detail"]
+        )
+        fine = await client.put(
+            f"/api/v1/shifts/{shift.id}",
+            json={"on_date": day, "starts": "11:00", "ends": "13:00"},
+            headers=await api_headers(client),
+        )
+        assert fine.status_code == 200
+        assert (
+            await client.delete(f"/api/v1/shifts/{shift.id}", headers=await api_headers(client))
+        ).status_code == 409
+        off = await client.post(
+            "/api/v1/time-off",
+            json={"staff_id": stylist.id, "first_day": day, "last_day": day},
+            headers=await api_headers(client),
+        )
+        assert off.status_code == 409
+
+
+class TestTemplates:
+    async def test_templates_become_shifts_at_the_same_local_time_across_dst(
+        self, client: httpx.AsyncClient, session: AsyncSession
+    ) -> None:
+        store = await make_store(session, time_zone="America/New_York")
+        stylist, manager = await make_stylist(session, store), await make_manager(session, store)
+        await login(client, manager.email)
+        headers = await api_headers(client)
+        for weekday in (5, 6, 0):  # Saturday, Sunday (the spring-forward day), Monday
+            created = await client.post(
+                "/api/v1/shift-templates",
+                json={
+                    "staff_id": stylist.id,
+                    "weekday": weekday,
+                    "starts": "10:00",
+                    "ends": "14:00",
+                },
+                headers=headers,
+            )
+            assert created.status_code == 201
+        applied = await client.post(
+            "/api/v1/shift-templates/apply",
+            json={"store_id": store.id, "first_day": "2027-03-13", "weeks": 1},
+            headers=headers,
+        )
+        assert applied.json() == {"created": 3}
+        again = await client.post(
+            "/api/v1/shift-templates/apply",
+            json={"store_id": store.id, "first_day": "2027-03-13", "weeks": 1},
+            headers=headers,
+        )
+        assert again.json() == {"created": 0}  # days that have a shift are kept
+        shifts = (
+            await session.exec(
+                select(Shift).where(Shift.staff_id == stylist.id).order_by(Shift.starts_at)
+            )
+        ).all()
+        zone = ZoneInfo("America/New_York")
+        assert [s.starts_at.astimezone(zone).strftime("%a %H:%M") for s in shifts] == [
+            "Sat 10:00",
+            "Sun 10:00",
+            "Mon 10:00",
+        ]
+        assert [s.starts_at.strftime("%H:%M") for s in shifts] == [
+            "15:00",
+            "14:00",
+            "14:00",
+        ]  # UTC moves with DST
+        assert all(s.ends_at - s.starts_at == timedelta(hours=4) for s in shifts)
+        assert date(2027, 3, 14).weekday() == 6
