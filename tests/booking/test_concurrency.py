@@ -186,10 +186,6 @@ class TestStylistLock:
     async def test_a_second_writer_waits_for_the_first_and_then_sees_its_booking(
         self, target: Target, world: dict, tmp_path: Path
     ) -> None:
-        if target.db.engine.dialect.name != "postgresql":
-            pytest.skip(
-                "row locks are PostgreSQL's mechanism; SQLite's BEGIN IMMEDIATE is shown by the HTTP race"
-            )
         from app.booking import service as booking
         from app.booking.schemas import BookIn
         from app.core.mail import Postman
