@@ -13,6 +13,7 @@ from fastapi.staticfiles import StaticFiles
 from app.accounts import pages as account_pages
 from app.accounts import router as account_api
 from app.accounts.context import RequestContextMiddleware
+from app.booking import pages as booking_pages
 from app.booking import router as booking_api
 from app.booking.reminders import ReminderScheduler
 from app.core import devtools, health
@@ -24,6 +25,7 @@ from app.core.migrate import upgrade
 from app.core.types import utcnow
 from app.customer import pages as customer_pages
 from app.customer import router as customer_api
+from app.scheduling import pages as scheduling_pages
 from app.scheduling import router as scheduling_api
 from app.store import pages as store_pages
 from app.store import router as store_api
@@ -93,6 +95,8 @@ def create_app(
     app.include_router(customer_pages.router)
     app.include_router(store_pages.router)
     app.include_router(wardrobe_pages.router)
+    app.include_router(booking_pages.router)
+    app.include_router(scheduling_pages.router)
     app.include_router(devtools.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 

@@ -83,7 +83,7 @@ async def tell_customer(
         "reason": appointment.cancel_reason,
         "hours": service.cancellation_notice_hours,
     }
-    attachment = Attachment(f"closetcall-{appointment.id}.ics", ics.encode(), "text", "calendar")
+    attachment = Attachment(f"closetcall-{appointment.id}.ics", ics, "text", "calendar")
     after_commit(
         session,
         lambda: postman.deliver(customer.email, "appointment", context, locale, (attachment,)),

@@ -611,5 +611,10 @@ async def appointments_for(
     return await repo.appointments_where(session, *conditions, limit=500)
 
 
+async def last_stylist(session: AsyncSession, *, customer_id: int, store_id: int) -> int | None:
+    """The stylist the customer saw most recently at this store (offered first when booking)."""
+    return await repo.last_stylist_of(session, customer_id, store_id)
+
+
 def is_active(appointment: Appointment) -> bool:
     return appointment.status in ACTIVE

@@ -106,6 +106,14 @@ def format_date(moment: datetime, time_zone: str, locale: str | None = None) -> 
     return f"{local:%a} {local.day} {local:%b %Y}"
 
 
+def format_day(moment: datetime, time_zone: str, locale: str | None = None) -> str:
+    """Short day for day pickers: ``11/24(火)`` / ``Tue 24 Nov``."""
+    local = to_zone(moment, time_zone)
+    if (locale or get_locale()) == "ja":
+        return f"{local.month}/{local.day}({_WEEKDAYS_JA[local.weekday()]})"
+    return f"{local:%a} {local.day} {local:%b}"
+
+
 def format_yen(amount: int, locale: str | None = None) -> str:
     """Tax-inclusive yen: ``¥12,100（税込）`` / ``¥12,100 (tax incl.)``."""
     if (locale or get_locale()) == "ja":

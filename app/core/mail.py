@@ -24,7 +24,7 @@ log = logging.getLogger(__name__)
 @dataclass(frozen=True)
 class Attachment:
     filename: str
-    content: bytes
+    content: bytes | str  # str for text/* parts: they are sent with charset=utf-8
     maintype: str
     subtype: str
 
@@ -52,9 +52,15 @@ def build_message(
     if html:
         message.add_alternative(html, subtype="html")
     for item in attachments:
-        message.add_attachment(
-            item.content, maintype=item.maintype, subtype=item.subtype, filename=item.filename
-        )
+        if isinstance(item.content, str):
+            # Text parts must declare their charset, or Japanese arrives as mojibake.
+            message.add_attachment(
+                item.content, subtype=item.subtype, charset="utf-8", filename=item.filename
+            )
+        else:
+            message.add_attachment(
+                item.content, maintype=item.maintype, subtype=item.subtype, filename=item.filename
+            )
     return message
 
 

@@ -18,6 +18,19 @@ from app.store.models import Skill
 TEMPLATES_DIR = PROJECT_ROOT / "web" / "templates"
 
 
+def N_(message: str) -> str:
+    return message
+
+
+STATUS_LABELS = {
+    "booked": N_("Booked"),
+    "cancelled": N_("Cancelled"),
+    "completed": N_("Completed"),
+    "no_show": N_("No-show"),
+}
+WEEKDAYS = (N_("Mon"), N_("Tue"), N_("Wed"), N_("Thu"), N_("Fri"), N_("Sat"), N_("Sun"))
+
+
 @dataclass(frozen=True)
 class Viewer:
     """What templates may know about the person looking at the page."""
@@ -59,6 +72,8 @@ def _build_env() -> Environment:
     env.globals["locale_name"] = i18n.language_name
     env.globals["current_locale"] = i18n.get_locale
     env.globals["skill_label"] = lambda code: _translate(Skill.LABELS.get(code, code))
+    env.globals["status_label"] = lambda code: _translate(STATUS_LABELS.get(code, code))
+    env.globals["weekday_name"] = lambda day: _translate(WEEKDAYS[day.weekday()])
     return env
 
 

@@ -14,6 +14,7 @@ from app.core.security import hash_password
 from app.customer.models import Channel, CustomerProfile, Purchase
 from app.demo import people
 from app.demo.catalog import generate_catalog
+from app.demo.roster import load_roster
 from app.store.models import Brand, StaffProfile, Store, StoreManager
 from app.wardrobe.models import CatalogItem
 
@@ -68,7 +69,7 @@ async def _user(
     return user
 
 
-async def load_demo(session: AsyncSession) -> DemoReport:
+async def load_demo(session: AsyncSession, today: date | None = None) -> DemoReport:
     """Create whatever part of the demo brand is missing; never duplicates."""
     report = DemoReport()
     password_hash = hash_password(DEMO_PASSWORD)
@@ -122,6 +123,8 @@ async def load_demo(session: AsyncSession) -> DemoReport:
     catalog = await _catalog(session, report, brand.id)
     await _customers(session, report, list(stores.values()), catalog, password_hash)
     report.logins.append(("customer", people.DEMO_CUSTOMER_EMAIL))
+    await session.flush()
+    await load_roster(session, report, stores, today or datetime.now(UTC).date())
     await session.flush()
     return report
 

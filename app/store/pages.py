@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
@@ -20,10 +22,27 @@ router = APIRouter(include_in_schema=False, dependencies=[CsrfProtected])
 
 @router.get("/stylist")
 async def stylist_home(request: Request, user: StaffUser, session: SessionDep) -> Response:
+    from app.booking import service as booking
+    from app.booking.models import AppointmentStatus
+    from app.booking.views import describe
+    from app.core.i18n import get_locale
+    from app.core.types import utcnow
+
     assert user.id is not None
     profile = await service.staff_profile(session, user_id=user.id)
     store = await service.get_store(session, store_id=profile.home_store_id) if profile else None
-    return render(request, "home/stylist.html", {"profile": profile, "store": store})
+    now = utcnow()
+    mine = [
+        a
+        for a in await booking.appointments_for(
+            session, viewer=user, start=now, end=now + timedelta(days=7)
+        )
+        if a.status == AppointmentStatus.booked and a.staff_id == user.id
+    ]
+    agenda = await describe(session, mine, get_locale())
+    return render(
+        request, "home/stylist.html", {"profile": profile, "store": store, "agenda": agenda}
+    )
 
 
 async def _manager_context(session: SessionDep, user: ManagerUser) -> dict[str, object]:

@@ -115,9 +115,10 @@ class TestBooking:
         assert again.headers["Idempotent-Replayed"] == "true"
         [mail] = read_outbox(outbox_dir)  # one booking, one email
         assert "Your styling session is booked" in mail["Subject"]
-        assert [p.get_filename() for p in mail.iter_attachments()] == [
-            f"closetcall-{first.json()['id']}.ics"
-        ]
+        [ics] = list(mail.iter_attachments())
+        assert ics.get_filename() == f"closetcall-{first.json()['id']}.ics"
+        assert ics.get_content_type() == "text/calendar" and ics.get_content_charset() == "utf-8"
+        assert "田中0" in ics.get_content().replace("\r\n ", "")  # readable Japanese, not mojibake
         text = mail_text(mail)
         assert "田中0" in text and f"/appointments/{first.json()['id']}" in text
 

@@ -1,0 +1,298 @@
+"""Booking pages: choose a service, a stylist and a time; my appointments; appointment detail."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import RedirectResponse, Response
+from pydantic import ValidationError
+
+from app.accounts.deps import CsrfProtected, CurrentUser, CustomerUser
+from app.accounts.models import Role
+from app.booking import service, views
+from app.booking.models import AppointmentStatus
+from app.booking.schemas import BookIn
+from app.core.db import SessionDep, WriteSessionDep
+from app.core.errors import AppError
+from app.core.forms import errors_by_field
+from app.core.i18n import get_locale
+from app.core.i18n import gettext as _
+from app.core.templating import render
+from app.core.types import Id, IdPath, utcnow
+from app.store import service as stores
+
+router = APIRouter(include_in_schema=False, dependencies=[CsrfProtected])
+
+
+def _staff_id(value: object) -> int:
+    text = str(value or "")
+    if not (text.isdigit() and len(text) < 10):
+        raise ValueError("not an id")
+    return int(text)
+
+
+def _ctx(request: Request) -> dict[str, object]:
+    return {
+        "postman": request.app.state.postman,
+        "base_url": request.app.state.settings.public_base_url,
+    }
+
+
+@router.get("/book")
+async def choose_service(request: Request, user: CustomerUser, session: SessionDep) -> Response:
+    all_stores = await stores.list_stores(session)
+    offers = [
+        (store, [s for s in await service.list_services(session, store_id=store.id) if s.is_active])
+        for store in all_stores
+    ]
+    return render(request, "booking/choose_service.html", {"offers": offers})
+
+
+@router.get("/book/{service_id}")
+async def choose_time(
+    request: Request,
+    service_id: IdPath,
+    user: CustomerUser,
+    session: SessionDep,
+    day: Annotated[date | None, Query()] = None,
+    staff_id: Annotated[Id | None, Query()] = None,
+) -> Response:
+    chosen = await service.get_service(session, service_id=service_id)
+    picker = await views.slot_picker(
+        session, service=chosen, customer=user, day=day, staff_id=staff_id, now=utcnow()
+    )
+    joined = request.query_params.get("waitlisted") == "1"
+    return render(
+        request, "booking/choose_time.html", {"picker": picker, "joined": joined, "mode": "book"}
+    )
+
+
+@router.get("/book/{service_id}/confirm")
+async def confirm_page(
+    request: Request,
+    service_id: IdPath,
+    user: CustomerUser,
+    session: SessionDep,
+    start: Annotated[datetime, Query()],
+    staff_id: Annotated[Id | None, Query()] = None,
+) -> Response:
+    chosen = await service.get_service(session, service_id=service_id)
+    store = await stores.get_store(session, store_id=chosen.store_id)
+    context = {
+        "service": chosen,
+        "store": store,
+        "start": start,
+        "staff_id": staff_id,
+        "key": uuid.uuid4().hex,
+        "errors": {},
+        "topic": "",
+    }
+    return render(request, "booking/confirm.html", context)
+
+
+@router.post("/book/{service_id}")
+async def book_submit(
+    request: Request, service_id: IdPath, user: CustomerUser, session: WriteSessionDep
+) -> Response:
+    form = await request.form()
+    raw = {k: form.get(k) for k in ("start", "staff_id", "topic")}
+    chosen = await service.get_service(session, service_id=service_id)
+    store = await stores.get_store(session, store_id=chosen.store_id)
+    key = str(form.get("idempotency_key") or "")[:100] or None
+    context = {
+        "service": chosen,
+        "store": store,
+        "start": raw["start"],
+        "staff_id": raw["staff_id"] or None,
+        "key": key,
+        "topic": raw["topic"] or "",
+        "errors": {},
+    }
+    try:
+        data = BookIn.model_validate(
+            {"service_id": service_id, **{k: v for k, v in raw.items() if v}}
+        )
+        appointment, _ = await service.book(
+            session, customer=user, data=data, idempotency_key=key, now=utcnow(), **_ctx(request)
+        )  # type: ignore[arg-type]
+    except ValidationError as exc:
+        context["errors"] = errors_by_field(exc)
+        return render(request, "booking/confirm.html", context, 422)
+    except AppError as exc:
+        context["errors"] = {exc.field or "form": exc.detail}
+        return render(request, "booking/confirm.html", context, exc.status)
+    return RedirectResponse(f"/appointments/{appointment.id}?booked=1", status_code=303)
+
+
+@router.post("/book/{service_id}/waitlist")
+async def waitlist_submit(
+    request: Request, service_id: IdPath, user: CustomerUser, session: SessionDep
+) -> Response:
+    form = await request.form()
+    try:
+        day = date.fromisoformat(str(form.get("day", "")))
+    except ValueError:
+        return RedirectResponse(f"/book/{service_id}", status_code=303)
+    await service.join_waitlist(
+        session, customer=user, service_id=service_id, on_date=day, now=utcnow()
+    )
+    return RedirectResponse(
+        f"/book/{service_id}?day={day.isoformat()}&waitlisted=1", status_code=303
+    )
+
+
+@router.get("/appointments")
+async def my_appointments(request: Request, user: CurrentUser, session: SessionDep) -> Response:
+    if user.role != Role.customer:
+        return RedirectResponse(
+            "/stylist" if user.role == Role.staff else "/manager/roster", status_code=303
+        )
+    now = utcnow()
+    found = await views.describe(
+        session, await service.appointments_for(session, viewer=user), get_locale()
+    )
+    upcoming = [
+        v
+        for v in found
+        if v.appointment.ends_at > now and v.appointment.status == AppointmentStatus.booked
+    ]
+    past = [v for v in found if v not in upcoming][::-1]
+    return render(request, "booking/my_appointments.html", {"upcoming": upcoming, "past": past})
+
+
+async def _appointment_page(
+    request: Request,
+    user: CurrentUser,
+    session: SessionDep,
+    appointment_id: int,
+    error: str | None = None,
+    status_code: int = 200,
+) -> Response:
+    appointment = await service.load_for(session, viewer=user, appointment_id=appointment_id)
+    [view] = await views.describe(session, [appointment], get_locale())
+    chosen = await service.get_service(session, service_id=appointment.service_id)
+    colleagues = []
+    if user.role in (Role.manager, Role.admin):
+        store = await stores.get_store(session, store_id=appointment.store_id)
+        qualified = set(await service.qualified_staff(session, service=chosen))
+        colleagues = [
+            (p.user_id, f"{u.family_name} {u.given_name}")
+            for p, u in await stores.staff_of(session, stores=[store])
+            if p.user_id in qualified and p.user_id != appointment.staff_id
+        ]
+    flags = ("booked", "moved", "cancelled", "handed", "marked")
+    context = {
+        "view": view,
+        "service": chosen,
+        "now": utcnow(),
+        "colleagues": colleagues,
+        "is_customer": user.id == appointment.customer_id,
+        "flash": next((k for k in flags if request.query_params.get(k)), None),
+        "error": error,
+    }
+    return render(request, "booking/appointment.html", context, status_code)
+
+
+@router.get("/appointments/{appointment_id}")
+async def appointment_page(
+    request: Request, appointment_id: IdPath, user: CurrentUser, session: SessionDep
+) -> Response:
+    return await _appointment_page(request, user, session, appointment_id)
+
+
+@router.get("/appointments/{appointment_id}/reschedule")
+async def reschedule_page(
+    request: Request,
+    appointment_id: IdPath,
+    user: CurrentUser,
+    session: SessionDep,
+    day: Annotated[date | None, Query()] = None,
+) -> Response:
+    appointment = await service.load_for(session, viewer=user, appointment_id=appointment_id)
+    chosen = await service.get_service(session, service_id=appointment.service_id)
+    picker = await views.slot_picker(
+        session,
+        service=chosen,
+        customer=user,
+        day=day,
+        staff_id=None,
+        now=utcnow(),
+        exclude=appointment.id,
+    )
+    context = {"picker": picker, "mode": "reschedule", "appointment": appointment, "joined": False}
+    return render(request, "booking/choose_time.html", context)
+
+
+async def _act(
+    request: Request, appointment_id: int, action: str, user: CurrentUser, session: WriteSessionDep
+) -> Response:
+    form = await request.form()
+    try:
+        if action == "reschedule":
+            start = datetime.fromisoformat(str(form.get("start", "")))
+            await service.reschedule(
+                session,
+                actor=user,
+                appointment_id=appointment_id,
+                start=start,
+                now=utcnow(),
+                **_ctx(request),
+            )  # type: ignore[arg-type]
+            flag = "moved"
+        elif action == "cancel":
+            await service.cancel(
+                session,
+                actor=user,
+                appointment_id=appointment_id,
+                reason=str(form.get("reason", ""))[:300],
+                now=utcnow(),
+                **_ctx(request),
+            )  # type: ignore[arg-type]
+            flag = "cancelled"
+        elif action == "handoff":
+            await service.hand_off(
+                session,
+                manager=user,
+                appointment_id=appointment_id,
+                staff_id=_staff_id(form.get("staff_id")),
+                now=utcnow(),
+                **_ctx(request),
+            )  # type: ignore[arg-type]
+            flag = "handed"
+        else:
+            status = (
+                AppointmentStatus.completed if action == "complete" else AppointmentStatus.no_show
+            )
+            await service.mark(
+                session, actor=user, appointment_id=appointment_id, status=status, now=utcnow()
+            )
+            flag = "marked"
+    except (AppError, ValueError) as exc:
+        # Show the problem on the page itself (never echo text from the URL).
+        await session.rollback()
+        if isinstance(exc, AppError):
+            return await _appointment_page(
+                request, user, session, appointment_id, exc.detail, exc.status
+            )
+        return await _appointment_page(
+            request, user, session, appointment_id, _("Please pick a time from the list."), 422
+        )
+    return RedirectResponse(f"/appointments/{appointment_id}?{flag}=1", status_code=303)
+
+
+@router.post("/appointments/{appointment_id}/{action}")
+async def appointment_action(
+    request: Request,
+    appointment_id: IdPath,
+    action: str,
+    user: CurrentUser,
+    session: WriteSessionDep,
+) -> Response:
+    if action not in ("reschedule", "cancel", "handoff", "complete", "no-show"):
+        from starlette.exceptions import HTTPException
+
+        raise HTTPException(status_code=404)
+    return await _act(request, appointment_id, action, user, session)
