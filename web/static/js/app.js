@@ -18,5 +18,8 @@
   document.addEventListener("DOMContentLoaded", function () {
     const invalid = document.querySelector('[aria-invalid="true"]');
     if (invalid) invalid.focus();
+    // On a phone the chosen day can sit outside the scrolled day strip: bring it into view.
+    const day = document.querySelector('.day-strip [aria-current="date"]');
+    if (day) day.scrollIntoView({ block: "nearest", inline: "center" });
   });
 })();
