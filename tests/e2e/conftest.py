@@ -3,14 +3,11 @@
 from __future__ import annotations
 
 import asyncio
-import threading
-import time
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-import uvicorn
 from playwright.async_api import Browser, BrowserContext, Page, async_playwright
 
 from app.core.config import Settings
@@ -20,6 +17,7 @@ from app.core.migrate import upgrade
 from app.demo.loader import load_demo
 from app.main import create_app
 from tests.conftest import free_port, service_missing
+from tests.live import serve
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = Path(__file__).parent / "artifacts"
@@ -58,19 +56,8 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
     loop.run_until_complete(_prepare_database(settings.database_url))
     loop.close()
     app = create_app(settings, mailer=FileOutbox(settings.outbox_dir))
-    server = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError("live server did not start")
-        time.sleep(0.05)
-    yield LiveServer(f"http://127.0.0.1:{port}", settings.outbox_dir, settings)
-    server.should_exit = True
-    thread.join(timeout=10)
+    with serve(app, port) as base_url:
+        yield LiveServer(base_url, settings.outbox_dir, settings)
 
 
 @pytest.fixture(scope="session")
