@@ -74,6 +74,7 @@ def _build_env() -> Environment:
     env.globals["skill_label"] = lambda code: _translate(Skill.LABELS.get(code, code))
     env.globals["status_label"] = lambda code: _translate(STATUS_LABELS.get(code, code))
     env.globals["weekday_name"] = lambda day: _translate(WEEKDAYS[day.weekday()])
+    env.globals["weekday_name_of"] = lambda index: _translate(WEEKDAYS[index])
     return env
 
 

@@ -20,7 +20,7 @@ from app.core.i18n import get_locale
 from app.core.templating import render
 from app.core.types import Id, IdPath, utcnow
 from app.scheduling import service, views
-from app.scheduling.schemas import ShiftIn, ShiftRequestIn, ShiftTimes
+from app.scheduling.schemas import ShiftIn, ShiftRequestIn, ShiftTimes, TemplateIn, TimeOffIn
 from app.store import service as stores
 from app.store.models import Skill
 
@@ -107,6 +107,18 @@ async def roster_action(
         elif action == "add":
             await service.create_shift(
                 session, manager=user, data=ShiftIn.model_validate(form_values(form, ShiftIn))
+            )
+        elif action == "template":
+            await service.create_template(
+                session, manager=user, data=TemplateIn.model_validate(form_values(form, TemplateIn))
+            )
+        elif action == "delete-template":
+            await service.delete_template(
+                session, manager=user, template_id=_int(form.get("template_id"))
+            )
+        elif action == "time-off":
+            await service.add_time_off(
+                session, actor=user, data=TimeOffIn.model_validate(form_values(form, TimeOffIn))
             )
         elif action == "apply-templates":
             from app.scheduling.schemas import ApplyTemplatesIn

@@ -253,6 +253,19 @@ async def create_template(
     return template
 
 
+async def delete_template(session: AsyncSession, *, manager: User, template_id: int) -> None:
+    """Remove a weekly pattern (shifts already made from it stay)."""
+    template = await session.get(ShiftTemplate, template_id)
+    if template is None:
+        raise NotFound(_("There is no such weekly pattern."))
+    await _require_manages(session, manager, template.store_id)
+    await session.delete(template)
+
+
+async def templates_of(session: AsyncSession, *, store_id: int) -> list[ShiftTemplate]:
+    return await repo.templates_of_store(session, store_id)
+
+
 async def apply_templates(session: AsyncSession, *, manager: User, data: ApplyTemplatesIn) -> int:
     """Turn weekly patterns into approved dated shifts; days that already have a shift are kept."""
     store = await _require_manages(session, manager, data.store_id)

@@ -12,7 +12,7 @@ from app.accounts.models import User
 from app.booking import service as booking
 from app.booking.models import Appointment, AppointmentStatus
 from app.scheduling import service as scheduling
-from app.scheduling.models import Shift, ShiftStatus
+from app.scheduling.models import Shift, ShiftStatus, ShiftTemplate
 from app.store import service as stores
 
 HOURS = range(8, 23)
@@ -36,6 +36,7 @@ class RosterGrid:
     cells: dict[tuple[int, date], Cell]
     coverage: list[tuple[int, list[tuple[int, int]]]]  # hour → per day (on shift, booked)
     pending: list[tuple[Shift, str, str]]
+    templates: list[tuple[ShiftTemplate, str]]
 
 
 def _span(shift: Shift, zone: ZoneInfo) -> str:
@@ -103,6 +104,10 @@ async def roster_grid(
         if s.status == ShiftStatus.requested
     ]
     name = view.store.name_ja if locale == "ja" else view.store.name_en
+    templates = [
+        (t, names.get(t.staff_id, "?"))
+        for t in await scheduling.templates_of(session, store_id=store_id)
+    ]
     return RosterGrid(
         store_id,
         name,
@@ -113,6 +118,7 @@ async def roster_grid(
         cells,
         coverage,
         pending,
+        templates,
     )
 
 

@@ -90,6 +90,13 @@ class Tab:
         await self.page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
 
 
+def _request_failed(tab: Tab, url: str, failure: str | None) -> None:
+    # Leaving a page cancels its in-flight image loads (net::ERR_ABORTED): that is navigation,
+    # not a defect. Every other failure (refused, reset, DNS, blocked) is recorded.
+    if failure != "net::ERR_ABORTED":
+        tab.problems.append(f"request failed: {url} ({failure})")
+
+
 async def open_tab(browser: Browser, *, locale: str = "ja", phone: bool = True) -> Tab:
     viewport = {"width": 390, "height": 844} if phone else {"width": 1280, "height": 900}
     context = await browser.new_context(
@@ -105,5 +112,5 @@ async def open_tab(browser: Browser, *, locale: str = "ja", phone: bool = True) 
         lambda m: tab.problems.append(f"console {m.type}: {m.text}") if m.type == "error" else None,
     )
     page.on("pageerror", lambda e: tab.problems.append(f"page error: {e}"))
-    page.on("requestfailed", lambda r: tab.problems.append(f"request failed: {r.url}"))
+    page.on("requestfailed", lambda r: _request_failed(tab, r.url, r.failure))
     return tab

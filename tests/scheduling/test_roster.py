@@ -246,3 +246,47 @@ class TestTemplates:
         ]  # UTC moves with DST
         assert all(s.ends_at - s.starts_at == timedelta(hours=4) for s in shifts)
         assert date(2027, 3, 14).weekday() == 6
+
+
+class TestRosterPage:
+    async def test_a_manager_adds_a_pattern_fills_weeks_and_books_time_off_from_the_page(
+        self, client: httpx.AsyncClient, session: AsyncSession
+    ) -> None:
+        from tests.factories import csrf_of
+
+        store = await make_store(session)
+        stylist, manager = (
+            await make_stylist(session, store, family_name="伊藤"),
+            await make_manager(session, store),
+        )
+        await login(client, manager.email)
+        page = await client.get(f"/manager/roster?store_id={store.id}")
+        assert page.status_code == 200 and "伊藤" in page.text
+        token = await csrf_of(client, f"/manager/roster?store_id={store.id}")
+        week = _local_day(7)
+        base = {"csrf_token": token, "store_id": str(store.id), "week": week}
+        added = await client.post(
+            "/manager/roster/template",
+            data={
+                **base,
+                "staff_id": str(stylist.id),
+                "weekday": "2",
+                "starts": "10:00",
+                "ends": "14:00",
+            },
+        )
+        assert added.status_code == 303
+        filled = await client.post("/manager/roster/apply-templates", data=base)
+        assert filled.status_code == 303
+        shifts = (await session.exec(select(Shift).where(Shift.staff_id == stylist.id))).all()
+        assert len(shifts) == 4  # one Wednesday in each of four weeks
+        off = await client.post(
+            "/manager/roster/time-off",
+            data={**base, "staff_id": str(stylist.id), "first_day": week, "last_day": "2020-01-01"},
+            headers={"Accept-Language": "en"},
+        )
+        assert off.status_code == 422 and "cannot be before the first" in off.text
+        bad = await client.post(
+            "/manager/roster/template", data={**base, "staff_id": "abc", "weekday": "9"}
+        )
+        assert bad.status_code == 422
