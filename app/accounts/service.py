@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy.exc import IntegrityError
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -40,6 +40,16 @@ class EmailTaken(Conflict):
 class InvalidCredentials(AppError):
     status = 401
     code = "invalid_credentials"
+    commit_changes = True  # the failed attempt is counted
+
+
+class TooManyAttempts(AppError):
+    status = 429
+    code = "too_many_attempts"
+
+
+MAX_FAILED_LOGINS = 5
+LOCK_MINUTES = 15
 
 
 class LinkInvalid(AppError):
@@ -91,14 +101,35 @@ async def _insert_user(session: AsyncSession, user: User) -> None:
 async def log_in(session: AsyncSession, *, data: LoginIn) -> User:
     """Check an email and password; the same answer whether the email or password was wrong."""
     user = await repo.user_by_email(session, data.email.strip().lower())
+    now = utcnow()
+    if user is not None and user.locked_until is not None and user.locked_until > now:
+        minutes = max(1, -(-int((user.locked_until - now).total_seconds()) // 60))
+        raise TooManyAttempts(
+            _(
+                "Too many failed attempts. Try again in %(minutes)s minutes, or reset your password.",  # noqa: E501
+                minutes=minutes,
+            )
+        )
     ok = await verify_password_async(user.password_hash if user else None, data.password)
     if not user or not ok or not user.is_active:
+        if user is not None:
+            _count_failure(user, now)
+            session.add(user)
         raise InvalidCredentials(_("That email and password do not match. Please try again."))
     if password_needs_rehash(user.password_hash):
         user.password_hash = await hash_password_async(data.password)
-    user.last_login_at = utcnow()
+    user.last_login_at = now
+    user.failed_logins, user.locked_until = 0, None
     session.add(user)
     return user
+
+
+def _count_failure(user: User, now: datetime) -> None:
+    """Five wrong passwords in a row lock the account for a quarter of an hour."""
+    user.failed_logins += 1
+    if user.failed_logins >= MAX_FAILED_LOGINS:
+        user.locked_until = now + timedelta(minutes=LOCK_MINUTES)
+        user.failed_logins = 0
 
 
 async def open_session(
@@ -174,6 +205,7 @@ async def reset_password(session: AsyncSession, *, token: str, data: PasswordRes
     if user is None:
         raise LinkInvalid(_("This reset link is not valid. Please request a new one."))
     user.password_hash = await hash_password_async(data.password)
+    user.failed_logins, user.locked_until = 0, None  # proving ownership by email unlocks
     reset.used_at = utcnow()
     session.add_all([user, reset])
     await repo.use_up_resets_of(session, reset.user_id, reset.used_at)

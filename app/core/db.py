@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.core import events
+from app.core.errors import AppError
 
 _immediate: ContextVar[bool] = ContextVar("sqlite_begin_immediate", default=False)
 
@@ -93,6 +94,13 @@ async def transaction(db: Database) -> AsyncIterator[AsyncSession]:
         try:
             yield session
             await session.commit()
+        except AppError as exc:
+            if exc.commit_changes:
+                await session.commit()
+            else:
+                await session.rollback()
+                events.discard(session)
+            raise
         except BaseException:
             await session.rollback()
             events.discard(session)

@@ -22,6 +22,9 @@ class AppError(Exception):
 
     status: int = 400
     code: str = "bad_request"
+    # True for errors that are a recorded outcome (a failed login counts towards a lockout):
+    # the request's transaction commits what was written before the error is rendered.
+    commit_changes: bool = False
 
     def __init__(self, detail: str, *, field: str | None = None) -> None:
         super().__init__(detail)
