@@ -16,12 +16,16 @@ from app.accounts.context import RequestContextMiddleware
 from app.booking import pages as booking_pages
 from app.booking import router as booking_api
 from app.booking.reminders import ReminderScheduler
+from app.chat import router as chat_api
+from app.chat import ws as chat_ws
+from app.chat.ws import RateLimiter
 from app.core import devtools, health
 from app.core.config import PROJECT_ROOT, Settings, get_settings
 from app.core.db import Database, create_engine
 from app.core.errors import install_error_handlers
 from app.core.mail import Mailer, Postman, create_mailer
 from app.core.migrate import upgrade
+from app.core.realtime import MemoryBroker, create_broker
 from app.core.types import utcnow
 from app.customer import pages as customer_pages
 from app.customer import router as customer_api
@@ -56,12 +60,14 @@ def create_app(
 
             redis = Redis.from_url(settings.redis_url)
         app.state.redis = redis
+        app.state.broker = create_broker(settings.redis_url)
         if settings.reminders_enabled:
             app.state.reminders.start(settings.reminder_interval_seconds)
         try:
             yield
         finally:
             await app.state.reminders.stop()
+            await app.state.broker.close()
             if redis is not None:
                 await redis.aclose()
             if database is None:
@@ -76,6 +82,8 @@ def create_app(
     app.state.settings = settings
     app.state.db = db
     app.state.redis = None
+    app.state.broker = MemoryBroker()  # replaced at start-up (Redis when configured)
+    app.state.chat_limiter = RateLimiter()
     app.state.postman = Postman(settings, mailer or create_mailer(settings))
     app.state.clock = utcnow
     app.state.reminders = ReminderScheduler(
@@ -91,6 +99,8 @@ def create_app(
     app.include_router(store_api.router)
     app.include_router(booking_api.router)
     app.include_router(scheduling_api.router)
+    app.include_router(chat_api.router)
+    app.include_router(chat_ws.router)
     app.include_router(account_pages.router)
     app.include_router(customer_pages.router)
     app.include_router(store_pages.router)

@@ -142,3 +142,14 @@ async def get_write_session(
 
 
 WriteSessionDep = Annotated[AsyncSession, Depends(get_write_session, scope="function")]
+
+
+@asynccontextmanager
+async def write_transaction(db: Database) -> AsyncIterator[AsyncSession]:
+    """transaction() taking SQLite's write lock first, for work outside a request (websockets)."""
+    token = _immediate.set(True)
+    try:
+        async with transaction(db) as session:
+            yield session
+    finally:
+        _immediate.reset(token)

@@ -4,6 +4,7 @@ from sqlmodel import SQLModel
 
 from app.accounts import models as accounts_models
 from app.booking import models as booking_models
+from app.chat import models as chat_models
 from app.customer import models as customer_models
 from app.scheduling import models as scheduling_models
 from app.store import models as store_models
@@ -14,6 +15,7 @@ metadata = SQLModel.metadata
 __all__ = [
     "accounts_models",
     "booking_models",
+    "chat_models",
     "customer_models",
     "metadata",
     "scheduling_models",

@@ -1,0 +1,254 @@
+"""The chat websocket: connection handling only; every message gets its own short DB transaction.
+
+Frames (JSON): client ``hello {last_seq}`` first, then ``send {client_msg_id, body}``, ``typing``,
+``read {seq}``. Server: ``message`` (replayed or live, in seq order, never twice), ``ready``,
+``ack {client_msg_id, seq}``, ``typing {from}``, ``read {from, seq}``, ``error {code, detail}``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import time
+from collections import deque
+from typing import Any
+from urllib.parse import urlsplit
+
+from fastapi import APIRouter, WebSocket, WebSocketDisconnect
+from pydantic import ValidationError
+
+from app.accounts.models import User
+from app.chat import service
+from app.chat.schemas import SendIn
+from app.core.db import transaction, write_transaction
+from app.core.errors import AppError
+
+router = APIRouter()
+RATE_WINDOW_SECONDS = 10.0
+RATE_MAX_MESSAGES = 30
+
+
+class RateLimiter:
+    """Per-user sliding window, owned by one app instance (``app.state.chat_limiter``)."""
+
+    def __init__(self, limit: int = RATE_MAX_MESSAGES, window: float = RATE_WINDOW_SECONDS) -> None:
+        self.limit, self.window = limit, window
+        self._recent: dict[int, deque[float]] = {}
+
+    def hit(self, user_id: int, now: float) -> bool:
+        """Record a message; True when it is over the limit (and so not accepted)."""
+        recent = self._recent.setdefault(user_id, deque())
+        while recent and now - recent[0] > self.window:
+            recent.popleft()
+        if len(recent) >= self.limit:
+            return True
+        recent.append(now)
+        return False
+
+
+def origin_allowed(websocket: WebSocket) -> bool:
+    """Only pages of this site may open the socket (a cookie alone is not enough)."""
+    origin = websocket.headers.get("origin")
+    if not origin:
+        return False
+    base = urlsplit(websocket.app.state.settings.public_base_url)
+    host = websocket.headers.get("host", "")
+    allowed = {f"{base.scheme}://{base.netloc}", f"http://{host}", f"https://{host}"}
+    return origin in allowed
+
+
+async def _send(websocket: WebSocket, payload: dict[str, Any]) -> None:
+    await websocket.send_text(json.dumps(payload, ensure_ascii=False, default=str))
+
+
+@router.websocket("/ws/chat/{conversation_id}")
+async def chat_socket(websocket: WebSocket, conversation_id: int) -> None:
+    user: User | None = websocket.state.user
+    db = websocket.app.state.db
+    allowed = user is not None and origin_allowed(websocket)
+    if allowed:
+        try:
+            async with transaction(db) as session:
+                await service.load(session, viewer=user, conversation_id=conversation_id)  # type: ignore[arg-type]
+        except AppError:
+            allowed = False
+    if not allowed:
+        await websocket.close(code=4403)  # before accept: the client sees HTTP 403
+        return
+    assert user is not None
+    await websocket.accept()
+    broker = websocket.app.state.broker
+    async with broker.subscribe(f"chat:{conversation_id}") as items:
+        try:
+            hello = json.loads(await asyncio.wait_for(websocket.receive_text(), 15))
+            last_seq = int(hello.get("last_seq", 0)) if hello.get("type") == "hello" else -1
+        except (TimeoutError, ValueError, TypeError, AttributeError, json.JSONDecodeError):
+            last_seq = -1
+        if last_seq < 0:
+            await _send(
+                websocket,
+                {"type": "error", "code": "hello_first", "detail": "send hello {last_seq} first"},
+            )
+            await websocket.close(code=4400)
+            return
+        state = {"last_sent": last_seq}
+        await _catch_up(websocket, db, user, conversation_id, state)
+        await _send(websocket, {"type": "ready", "last_seq": state["last_sent"]})
+        receiver = asyncio.create_task(_receive(websocket, db, user, conversation_id, broker))
+        sender = asyncio.create_task(_forward(websocket, db, user, conversation_id, items, state))
+        _done, pending = await asyncio.wait({receiver, sender}, return_when=asyncio.FIRST_COMPLETED)
+        for task in pending:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+
+
+async def _catch_up(
+    websocket: WebSocket, db: Any, user: User, conversation_id: int, state: dict[str, int]
+) -> None:
+    """Send everything after last_sent from the database, in order."""
+    while True:
+        async with transaction(db) as session:
+            batch = await service.missed(
+                session, viewer=user, conversation_id=conversation_id, after_seq=state["last_sent"]
+            )
+        for message in batch:
+            await _send(websocket, service.to_out(message).model_dump())
+            state["last_sent"] = message.seq
+        if len(batch) < service.PAGE:
+            return
+
+
+async def _forward(
+    websocket: WebSocket,
+    db: Any,
+    user: User,
+    conversation_id: int,
+    items: Any,
+    state: dict[str, int],
+) -> None:
+    async for raw in items:
+        event = json.loads(raw)
+        if event.get("type") == "message":
+            seq = int(event["seq"])
+            if seq <= state["last_sent"]:
+                continue  # already delivered (replay and live overlap)
+            if seq > state["last_sent"] + 1:
+                await _catch_up(websocket, db, user, conversation_id, state)  # a publish was missed
+                continue
+            await _send(websocket, event)
+            state["last_sent"] = seq
+        elif event.get("from") != user.id:
+            await _send(websocket, event)
+
+
+async def _receive(
+    websocket: WebSocket, db: Any, user: User, conversation_id: int, broker: Any
+) -> None:
+    channel = f"chat:{conversation_id}"
+    try:
+        while True:
+            text = await websocket.receive_text()
+            if len(text) > 16_384:
+                await _send(
+                    websocket,
+                    {"type": "error", "code": "frame_too_large", "detail": "16 KB at most"},
+                )
+                continue
+            try:
+                frame = json.loads(text)
+                kind = frame.get("type")
+            except (json.JSONDecodeError, AttributeError):
+                await _send(
+                    websocket, {"type": "error", "code": "bad_json", "detail": "send JSON objects"}
+                )
+                continue
+            if kind == "send":
+                await _handle_send(websocket, db, user, conversation_id, broker, frame)
+            elif kind == "typing":
+                await broker.publish(channel, json.dumps({"type": "typing", "from": user.id}))
+            elif kind == "read":
+                try:
+                    async with transaction(db) as session:
+                        seq = await service.mark_read(
+                            session,
+                            viewer=user,
+                            conversation_id=conversation_id,
+                            seq=int(frame.get("seq", 0)),
+                        )
+                except (ValueError, TypeError):
+                    await _send(
+                        websocket,
+                        {
+                            "type": "error",
+                            "code": "invalid_message",
+                            "detail": "seq must be a number",
+                        },
+                    )
+                    continue
+                await broker.publish(
+                    channel, json.dumps({"type": "read", "from": user.id, "seq": seq})
+                )
+            else:
+                await _send(
+                    websocket,
+                    {"type": "error", "code": "unknown_type", "detail": "send, typing or read"},
+                )
+    except WebSocketDisconnect:
+        return
+
+
+async def _handle_send(
+    websocket: WebSocket,
+    db: Any,
+    user: User,
+    conversation_id: int,
+    broker: Any,
+    frame: dict[str, Any],
+) -> None:
+    try:
+        data = SendIn.model_validate(frame)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        await _send(
+            websocket,
+            {
+                "type": "error",
+                "code": "invalid_message",
+                "client_msg_id": frame.get("client_msg_id"),
+                "detail": f"{'.'.join(map(str, first['loc']))}: {first['msg']}",
+            },
+        )
+        return
+    if websocket.app.state.chat_limiter.hit(user.id, time.monotonic()):
+        await _send(
+            websocket,
+            {
+                "type": "error",
+                "code": "rate_limited",
+                "client_msg_id": data.client_msg_id,
+                "detail": "too many messages; wait a few seconds",
+            },
+        )
+        return
+    try:
+        async with write_transaction(db) as session:
+            message, _new = await service.post(
+                session, viewer=user, conversation_id=conversation_id, data=data
+            )
+            out = service.to_out(message).model_dump(mode="json")
+    except AppError as exc:
+        await _send(
+            websocket,
+            {
+                "type": "error",
+                "code": exc.code,
+                "detail": exc.detail,
+                "client_msg_id": data.client_msg_id,
+            },
+        )
+        return
+    # Persisted (committed) before it is acknowledged and before anyone else is told.
+    await _send(websocket, {"type": "ack", "client_msg_id": data.client_msg_id, "seq": out["seq"]})
+    await broker.publish(f"chat:{conversation_id}", json.dumps(out, ensure_ascii=False))

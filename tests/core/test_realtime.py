@@ -1,0 +1,62 @@
+"""The broker interface behaves the same on both backends."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import uuid
+
+import pytest
+
+from app.core.realtime import Broker, MemoryBroker, RedisBroker
+from tests.conftest import service_missing
+
+
+@pytest.fixture(params=["memory", "redis"])
+async def broker(request: pytest.FixtureRequest):  # type: ignore[no-untyped-def]
+    if request.param == "memory":
+        instance: Broker = MemoryBroker()
+    else:
+        url = os.environ.get("CLOSETCALL_TEST_REDIS_URL")
+        if not url:
+            service_missing("Redis", "CLOSETCALL_TEST_REDIS_URL")
+        instance = RedisBroker(url)
+    yield instance
+    await instance.close()
+
+
+async def _collect(broker: Broker, channel: str, count: int, ready: asyncio.Event) -> list[str]:
+    received: list[str] = []
+    async with broker.subscribe(channel) as items:
+        ready.set()
+        async for item in items:
+            received.append(item)
+            if len(received) == count:
+                return received
+    return received
+
+
+class TestBroker:
+    async def test_every_subscriber_of_a_channel_gets_every_publish_in_order(
+        self, broker: Broker
+    ) -> None:
+        channel = f"test:{uuid.uuid4().hex}"
+        ready = [asyncio.Event(), asyncio.Event()]
+        tasks = [asyncio.create_task(_collect(broker, channel, 20, event)) for event in ready]
+        for event in ready:
+            await asyncio.wait_for(event.wait(), 5)
+        await asyncio.sleep(0.05)  # Redis confirms the subscription asynchronously
+        for index in range(20):
+            await broker.publish(channel, f"m{index}")
+        results = await asyncio.wait_for(asyncio.gather(*tasks), 10)
+        assert results == [[f"m{i}" for i in range(20)]] * 2
+
+    async def test_other_channels_are_not_delivered(self, broker: Broker) -> None:
+        mine, other = f"test:{uuid.uuid4().hex}", f"test:{uuid.uuid4().hex}"
+        ready = asyncio.Event()
+        task = asyncio.create_task(_collect(broker, mine, 1, ready))
+        await asyncio.wait_for(ready.wait(), 5)
+        await asyncio.sleep(0.05)
+        await broker.publish(other, "not for you")
+        await broker.publish(mine, "for you")
+        assert await asyncio.wait_for(task, 5) == ["for you"]
