@@ -19,6 +19,7 @@ from app.booking.reminders import ReminderScheduler
 from app.chat import router as chat_api
 from app.chat import ws as chat_ws
 from app.chat.ws import RateLimiter
+from app.consultation import ws as call_ws
 from app.core import devtools, health
 from app.core.config import PROJECT_ROOT, Settings, get_settings
 from app.core.db import Database, create_engine
@@ -34,6 +35,7 @@ from app.scheduling import router as scheduling_api
 from app.store import pages as store_pages
 from app.store import router as store_api
 from app.wardrobe import pages as wardrobe_pages
+from signaling.rooms import Registry
 
 STATIC_DIR = PROJECT_ROOT / "web" / "static"
 log = logging.getLogger(__name__)
@@ -68,6 +70,7 @@ def create_app(
         finally:
             await app.state.reminders.stop()
             await app.state.broker.close()
+            await app.state.call_rooms.close_all()
             if redis is not None:
                 await redis.aclose()
             if database is None:
@@ -84,6 +87,7 @@ def create_app(
     app.state.redis = None
     app.state.broker = MemoryBroker()  # replaced at start-up (Redis when configured)
     app.state.chat_limiter = RateLimiter()
+    app.state.call_rooms = Registry()
     app.state.postman = Postman(settings, mailer or create_mailer(settings))
     app.state.clock = utcnow
     app.state.reminders = ReminderScheduler(
@@ -101,6 +105,7 @@ def create_app(
     app.include_router(scheduling_api.router)
     app.include_router(chat_api.router)
     app.include_router(chat_ws.router)
+    app.include_router(call_ws.router)
     app.include_router(account_pages.router)
     app.include_router(customer_pages.router)
     app.include_router(store_pages.router)

@@ -13,7 +13,6 @@ import json
 import time
 from collections import deque
 from typing import Any
-from urllib.parse import urlsplit
 
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 from pydantic import ValidationError
@@ -23,6 +22,7 @@ from app.chat import service
 from app.chat.schemas import SendIn
 from app.core.db import transaction, write_transaction
 from app.core.errors import AppError
+from app.core.websockets import origin_allowed
 
 router = APIRouter()
 RATE_WINDOW_SECONDS = 10.0
@@ -45,17 +45,6 @@ class RateLimiter:
             return True
         recent.append(now)
         return False
-
-
-def origin_allowed(websocket: WebSocket) -> bool:
-    """Only pages of this site may open the socket (a cookie alone is not enough)."""
-    origin = websocket.headers.get("origin")
-    if not origin:
-        return False
-    base = urlsplit(websocket.app.state.settings.public_base_url)
-    host = websocket.headers.get("host", "")
-    allowed = {f"{base.scheme}://{base.netloc}", f"http://{host}", f"https://{host}"}
-    return origin in allowed
 
 
 async def _send(websocket: WebSocket, payload: dict[str, Any]) -> None:

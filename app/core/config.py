@@ -36,6 +36,14 @@ class Settings(BaseSettings):
     # plain http set this to False explicitly.
     cookie_secure: bool | None = None
 
+    # WebRTC: STUN/TURN servers handed to call participants; TURN uses ephemeral credentials.
+    ice_stun_urls: list[str] = Field(default_factory=list)
+    ice_turn_urls: list[str] = Field(default_factory=list)
+    turn_secret: str | None = None
+    # A call room opens this many minutes before the session and stays open this long after it.
+    call_opens_minutes_before: int = 10
+    call_grace_minutes_after: int = 30
+
     # The in-process reminder scheduler (tests drive it by hand).
     reminders_enabled: bool = True
     reminder_interval_seconds: float = Field(default=30.0, gt=0)

@@ -11,95 +11,26 @@ import contextlib
 import json
 import uuid
 from collections.abc import AsyncIterator, Iterator
-from dataclasses import dataclass
 from datetime import timedelta
-from pathlib import Path
 
 import httpx
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import text
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 
-from app.accounts.models import AuthSession, User
 from app.booking.models import Appointment
 from app.chat.models import Conversation
-from app.core.config import Settings
-from app.core.db import Database, create_engine
-from app.core.mail import FileOutbox
-from app.core.security import new_token, sign, token_digest
-from app.core.types import utcnow
-from app.main import create_app
-from tests.conftest import PG_URL, free_port, service_missing
 from tests.factories import make_customer, make_service, make_store, make_stylist, tomorrow_at
-from tests.live import serve
-
-SECRET = "chat-test-secret-key-0123456789abcdef"
-
-
-@dataclass
-class Server:
-    http: str
-    ws: str
-    db: Database
+from tests.live import Person, Server, live_app, person_with_session
 
 
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
 def server(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Server]:
-    var_dir: Path = tmp_path_factory.mktemp(f"chat-{request.param}")
-    schema = None
-    if request.param == "sqlite":
-        url = f"sqlite:///{var_dir / 'chat.db'}"
-    else:
-        if not PG_URL:
-            service_missing("PostgreSQL", "CLOSETCALL_TEST_DATABASE_URL")
-        url, schema = PG_URL, f"cc_chat_{uuid.uuid4().hex[:8]}"
-        asyncio.run(_exec(url, f'CREATE SCHEMA "{schema}"'))
-    port = free_port()
-    settings = Settings(
-        env="test",
-        var_dir=var_dir,
-        secret_key=SECRET,
-        database_url=url,
-        cookie_secure=False,
-        reminders_enabled=False,
-        public_base_url=f"http://127.0.0.1:{port}",
-    )
-    app = create_app(
-        settings,
-        database=Database(create_engine(url, schema=schema)),
-        mailer=FileOutbox(var_dir / "out"),
-    )
-    with serve(app, port) as base:
-        yield Server(
-            base, base.replace("http://", "ws://"), Database(create_engine(url, schema=schema))
-        )
-    if schema:
-        asyncio.run(_exec(url, f'DROP SCHEMA "{schema}" CASCADE'))
-
-
-async def _exec(url: str, sql: str) -> None:
-    engine = create_engine(url)
-    async with engine.begin() as conn:
-        await conn.execute(text(sql))
-    await engine.dispose()
-
-
-@dataclass
-class Person:
-    user: User
-    cookie: str
-
-
-async def _person(session: object, user: User, *, expired: bool = False) -> Person:
-    token = new_token()
-    expires = utcnow() + (timedelta(hours=-1) if expired else timedelta(hours=1))
-    session.add(AuthSession(id=token_digest(token), user_id=user.id, expires_at=expires))  # type: ignore[attr-defined]
-    return Person(user, f"cc_session={sign(token, SECRET, 'session')}")
+    yield from live_app(request.param, tmp_path_factory, "chat")
 
 
 @pytest.fixture
@@ -131,11 +62,11 @@ async def world(server: Server) -> AsyncIterator[dict]:
         session.add(conversation)
         await session.flush()
         people = {
-            "customer": await _person(session, customer),
-            "stylist": await _person(session, stylist),
-            "stranger": await _person(session, stranger),
-            "other_stylist": await _person(session, other_stylist),
-            "expired": await _person(session, customer, expired=True),
+            "customer": await person_with_session(session, customer),
+            "stylist": await person_with_session(session, stylist),
+            "stranger": await person_with_session(session, stranger),
+            "other_stylist": await person_with_session(session, other_stylist),
+            "expired": await person_with_session(session, customer, expired=True),
         }
         await session.commit()
         yield {"conversation": conversation.id, **people}
@@ -306,7 +237,7 @@ async def _fresh_conversation(server: Server) -> tuple[int, Person]:
         conversation = Conversation(customer_id=customer.id, staff_id=stylist.id, store_id=store.id)
         session.add(conversation)
         await session.flush()
-        person = await _person(session, customer)
+        person = await person_with_session(session, customer)
         await session.commit()
         return conversation.id, person  # type: ignore[return-value]
 
