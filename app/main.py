@@ -16,6 +16,7 @@ from app.accounts.context import RequestContextMiddleware
 from app.booking import pages as booking_pages
 from app.booking import router as booking_api
 from app.booking.reminders import ReminderScheduler
+from app.chat import pages as chat_pages
 from app.chat import router as chat_api
 from app.chat import ws as chat_ws
 from app.chat.ws import RateLimiter
@@ -110,6 +111,9 @@ def create_app(
     app.include_router(customer_pages.router)
     app.include_router(store_pages.router)
     app.include_router(wardrobe_pages.router)
+    app.include_router(
+        chat_pages.router
+    )  # before booking pages: /appointments/{id}/{action} is generic
     app.include_router(booking_pages.router)
     app.include_router(scheduling_pages.router)
     app.include_router(devtools.router)
