@@ -18,6 +18,12 @@ async def user_by_id(session: AsyncSession, user_id: int) -> User | None:
     return await session.get(User, user_id)
 
 
+async def users_by_ids(session: AsyncSession, ids: set[int]) -> list[User]:
+    if not ids:
+        return []
+    return list((await session.exec(select(User).where(col(User.id).in_(ids)))).all())
+
+
 async def user_for_session(session: AsyncSession, digest: str, now: datetime) -> User | None:
     statement = (
         select(User)

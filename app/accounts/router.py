@@ -55,7 +55,7 @@ async def sign_up(
     return UserPublic.model_validate(user, from_attributes=True)
 
 
-@router.post("/auth/login", responses=errors(401, 403, 422))
+@router.post("/auth/login", responses=errors(401, 403, 422, 429))
 async def log_in(
     data: LoginIn,
     session: SessionDep,

@@ -8,7 +8,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.accounts import repository as repo
-from app.accounts.models import STAFF_ROLES, AuthSession, Invitation, PasswordReset, Role, User
+from app.accounts.models import AuthSession, Invitation, PasswordReset, Role, User
 from app.accounts.schemas import (
     InvitationAcceptIn,
     InvitationIn,
@@ -300,6 +300,11 @@ async def accept_invitation(
     return user
 
 
+async def users_by_id(session: AsyncSession, *, ids: set[int]) -> dict[int, User]:
+    """Several users in one query, keyed by id (for lists that show names)."""
+    return {u.id: u for u in await repo.users_by_ids(session, ids) if u.id is not None}
+
+
 async def change_locale(session: AsyncSession, *, user_id: int, locale: str) -> None:
     """Remember the language a signed-in person chose."""
     user = await repo.user_by_id(session, user_id)
@@ -314,7 +319,3 @@ async def invitations_for(session: AsyncSession, *, manager: User) -> list[Invit
     assert manager.id is not None
     store_ids = [s.id for s in await stores.stores_managed_by(session, user=manager)]
     return await repo.invitations_for_stores(session, [i for i in store_ids if i is not None])
-
-
-def is_staff(user: User) -> bool:
-    return user.role in STAFF_ROLES

@@ -13,7 +13,7 @@ from app.core.mail import Attachment, Postman
 from app.store.models import Store
 
 
-async def _parts(
+async def appointment_parts(
     session: AsyncSession, appointment: Appointment
 ) -> tuple[User, User, Service, Store]:
     customer = await session.get(User, appointment.customer_id)
@@ -55,11 +55,28 @@ def calendar_file(
     )
 
 
+async def calendar_text(
+    session: AsyncSession, *, appointment: Appointment, base_url: str, sender: str, locale: str
+) -> str:
+    """The appointment's .ics, the same file the emails carry."""
+    customer, stylist, service, store = await appointment_parts(session, appointment)
+    return calendar_file(
+        appointment,
+        customer=customer,
+        stylist=stylist,
+        service=service,
+        store=store,
+        base_url=base_url,
+        sender=sender,
+        locale=locale,
+    )
+
+
 async def tell_customer(
     session: AsyncSession, *, appointment: Appointment, kind: str, postman: Postman, base_url: str
 ) -> None:
     """Queue the email about a booking, change, hand-off, cancellation or reminder."""
-    customer, stylist, service, store = await _parts(session, appointment)
+    customer, stylist, service, store = await appointment_parts(session, appointment)
     locale = customer.locale
     ics = calendar_file(
         appointment,

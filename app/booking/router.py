@@ -10,7 +10,6 @@ from fastapi import APIRouter, Header, Query, Request, Response, status
 from app.accounts.deps import CsrfProtected, CurrentUser, CustomerUser, ManagerUser
 from app.booking import service
 from app.booking.models import Appointment, AppointmentStatus, Service
-from app.booking.notify import calendar_file
 from app.booking.schemas import (
     AppointmentList,
     AppointmentOut,
@@ -146,30 +145,18 @@ async def appointment_ics(
     appointment_id: IdPath, user: CurrentUser, session: SessionDep, request: Request
 ) -> Response:
     """The appointment as an iCalendar file."""
-    from app.accounts.models import User
-    from app.booking.models import Service as ServiceModel
-    from app.store.models import Store
-
-    appointment = await service.load_for(session, viewer=user, appointment_id=appointment_id)
-    customer = await session.get(User, appointment.customer_id)
-    stylist = await session.get(User, appointment.staff_id)
-    chosen = await session.get(ServiceModel, appointment.service_id)
-    store = await session.get(Store, appointment.store_id)
-    assert customer and stylist and chosen and store
-    text = calendar_file(
-        appointment,
-        customer=customer,
-        stylist=stylist,
-        service=chosen,
-        store=store,
-        base_url=request.app.state.settings.public_base_url,
-        sender=request.app.state.settings.mail_from,
-        locale=user.locale,
+    settings = request.app.state.settings
+    text = await service.calendar_for(
+        session,
+        viewer=user,
+        appointment_id=appointment_id,
+        base_url=settings.public_base_url,
+        sender=settings.mail_from,
     )
     return Response(
         text,
         media_type="text/calendar; charset=utf-8",
-        headers={"content-disposition": f'attachment; filename="closetcall-{appointment.id}.ics"'},
+        headers={"content-disposition": f'attachment; filename="closetcall-{appointment_id}.ics"'},
     )
 
 

@@ -19,7 +19,7 @@ from app.booking.availability import (
     grid_offset,
     local_to_epoch,
 )
-from app.booking.models import ACTIVE, Appointment, AppointmentStatus, Service, WaitlistEntry
+from app.booking.models import Appointment, AppointmentStatus, Service, WaitlistEntry
 from app.booking.schemas import BookIn, ServiceIn
 from app.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from app.core.i18n import gettext as _
@@ -611,10 +611,16 @@ async def appointments_for(
     return await repo.appointments_where(session, *conditions, limit=500)
 
 
+async def calendar_for(
+    session: AsyncSession, *, viewer: User, appointment_id: int, base_url: str, sender: str
+) -> str:
+    """The appointment as an iCalendar file, for someone who may see it."""
+    appointment = await load_for(session, viewer=viewer, appointment_id=appointment_id)
+    return await notify.calendar_text(
+        session, appointment=appointment, base_url=base_url, sender=sender, locale=viewer.locale
+    )
+
+
 async def last_stylist(session: AsyncSession, *, customer_id: int, store_id: int) -> int | None:
     """The stylist the customer saw most recently at this store (offered first when booking)."""
     return await repo.last_stylist_of(session, customer_id, store_id)
-
-
-def is_active(appointment: Appointment) -> bool:
-    return appointment.status in ACTIVE

@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from app.accounts import service as accounts
 from app.accounts.models import User
 from app.booking import service as booking
 from app.booking.availability import local_to_epoch
@@ -133,11 +134,11 @@ async def describe(
     services = {s.id: s for s in await booking.list_services(session)}
     all_stores = {s.id: s for s in await stores.list_stores(session)}
     user_ids = {a.staff_id for a in appointments} | {a.customer_id for a in appointments}
-    users = {uid: await session.get(User, uid) for uid in user_ids}
+    users = await accounts.users_by_id(session, ids=user_ids)
     views = []
     for a in appointments:
         service, store = services[a.service_id], all_stores[a.store_id]
-        stylist, customer = users[a.staff_id], users[a.customer_id]
+        stylist, customer = users.get(a.staff_id), users.get(a.customer_id)
         views.append(
             AppointmentView(
                 a,

@@ -62,11 +62,6 @@ class CsrfFailed(AppError):
     code = "csrf_failed"
 
 
-class RateLimited(AppError):
-    status = 429
-    code = "rate_limited"
-
-
 def error_body(code: str, detail: str, **extra: Any) -> dict[str, Any]:
     return {"error": code, "detail": detail, **extra}
 

@@ -77,12 +77,3 @@ async def templates_of_store(session: AsyncSession, store_id: int) -> list[Shift
         .order_by(col(ShiftTemplate.staff_id), col(ShiftTemplate.weekday))
     )
     return list((await session.exec(statement)).all())
-
-
-async def pending_requests(session: AsyncSession, store_ids: list[int]) -> list[Shift]:
-    statement = (
-        select(Shift)
-        .where(col(Shift.store_id).in_(store_ids), Shift.status == ShiftStatus.requested)
-        .order_by(col(Shift.starts_at))
-    )
-    return list((await session.exec(statement)).all())

@@ -83,6 +83,33 @@ def _span(
     return to_utc(start), to_utc(end), break_start, break_end
 
 
+def _new_shift(
+    times: ShiftTimes,
+    *,
+    staff_id: int,
+    store: Store,
+    status: str,
+    source: str,
+    decided_by: User | None,
+    note: str = "",
+) -> Shift:
+    """A shift from local times in the store's zone (not yet checked or added)."""
+    start, end, b_start, b_end = _span(times, store.time_zone)
+    return Shift(
+        staff_id=staff_id,
+        store_id=store.id,
+        starts_at=start,
+        ends_at=end,  # type: ignore[arg-type]
+        break_starts_at=b_start,
+        break_ends_at=b_end,
+        status=status,
+        source=source,
+        note=note,
+        decided_by_id=decided_by.id if decided_by else None,
+        decided_at=utcnow() if decided_by else None,
+    )
+
+
 async def _refuse_overlap(session: AsyncSession, shift: Shift) -> None:
     clashes = await repo.overlapping_shifts(
         session, shift.staff_id, shift.starts_at, shift.ends_at, exclude=shift.id
@@ -122,19 +149,14 @@ async def create_shift(session: AsyncSession, *, manager: User, data: ShiftIn) -
     """Add an approved shift for a stylist of a store you manage."""
     profile = await _profile(session, data.staff_id)
     store = await _require_manages(session, manager, profile.home_store_id)
-    start, end, b_start, b_end = _span(data, store.time_zone)
-    shift = Shift(
+    shift = _new_shift(
+        data,
         staff_id=data.staff_id,
-        store_id=profile.home_store_id,
-        starts_at=start,
-        ends_at=end,
-        break_starts_at=b_start,
-        break_ends_at=b_end,
+        store=store,
         status=ShiftStatus.approved,
         source="manager",
+        decided_by=manager,
         note=data.note,
-        decided_by_id=manager.id,
-        decided_at=utcnow(),
     )
     await _refuse_overlap(session, shift)
     session.add(shift)
@@ -147,20 +169,17 @@ async def request_shift(session: AsyncSession, *, stylist: User, data: ShiftRequ
     assert stylist.id is not None
     profile = await _profile(session, stylist.id)
     store = await stores.get_store(session, store_id=profile.home_store_id)
-    start, end, b_start, b_end = _span(data, store.time_zone)
-    if start <= utcnow():
-        raise InvalidInput(_("You can only offer shifts in the future."), field="on_date")
-    shift = Shift(
+    shift = _new_shift(
+        data,
         staff_id=stylist.id,
-        store_id=store.id,
-        starts_at=start,
-        ends_at=end,  # type: ignore[arg-type]
-        break_starts_at=b_start,
-        break_ends_at=b_end,
+        store=store,
         status=ShiftStatus.requested,
         source="request",
+        decided_by=None,
         note=data.note,
     )
+    if shift.starts_at <= utcnow():
+        raise InvalidInput(_("You can only offer shifts in the future."), field="on_date")
     await _refuse_overlap(session, shift)
     session.add(shift)
     await session.flush()
@@ -282,23 +301,19 @@ async def apply_templates(session: AsyncSession, *, manager: User, data: ApplyTe
                 break_starts=template.break_starts_local,
                 break_ends=template.break_ends_local,
             )
-            start, end, b_start, b_end = _span(times, store.time_zone)
-            if await repo.overlapping_shifts(session, template.staff_id, start, end):
-                continue
-            session.add(
-                Shift(
-                    staff_id=template.staff_id,
-                    store_id=data.store_id,
-                    starts_at=start,
-                    ends_at=end,
-                    break_starts_at=b_start,
-                    break_ends_at=b_end,
-                    status=ShiftStatus.approved,
-                    source="template",
-                    decided_by_id=manager.id,
-                    decided_at=utcnow(),
-                )
+            shift = _new_shift(
+                times,
+                staff_id=template.staff_id,
+                store=store,
+                status=ShiftStatus.approved,
+                source="template",
+                decided_by=manager,
             )
+            if await repo.overlapping_shifts(
+                session, shift.staff_id, shift.starts_at, shift.ends_at
+            ):
+                continue
+            session.add(shift)
             await session.flush()
             created += 1
     return created
@@ -349,12 +364,6 @@ async def shifts_of(
     session: AsyncSession, *, staff_id: int, start: datetime, end: datetime
 ) -> list[Shift]:
     return await repo.shifts_of(session, staff_id, start, end)
-
-
-async def pending_requests(session: AsyncSession, *, manager: User) -> list[Shift]:
-    """Shift requests waiting for this manager's decision."""
-    store_ids = [s.id for s in await stores.stores_managed_by(session, user=manager) if s.id]
-    return await repo.pending_requests(session, store_ids)
 
 
 def week_start(day: date) -> date:

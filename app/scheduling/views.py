@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from app.accounts import service as accounts
 from app.accounts.models import User
 from app.booking import service as booking
 from app.booking.models import Appointment, AppointmentStatus
@@ -58,7 +59,7 @@ async def roster_grid(
         )
         if a.status != AppointmentStatus.cancelled
     ]
-    customers = {a.customer_id: await session.get(User, a.customer_id) for a in appointments}
+    customers = await accounts.users_by_id(session, ids={a.customer_id for a in appointments})
     cells: dict[tuple[int, date], Cell] = {}
     for shift in view.shifts:
         cell = cells.setdefault((shift.staff_id, shift.starts_at.astimezone(zone).date()), Cell())

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlmodel import col, func, select
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.wardrobe.models import CatalogItem
@@ -17,7 +17,3 @@ async def items_by_ids(session: AsyncSession, ids: set[int]) -> list[CatalogItem
 
 async def item_by_sku(session: AsyncSession, sku: str) -> CatalogItem | None:
     return (await session.exec(select(CatalogItem).where(CatalogItem.sku == sku))).first()
-
-
-async def catalog_count(session: AsyncSession) -> int:
-    return (await session.exec(select(func.count()).select_from(CatalogItem))).one()

@@ -21,7 +21,3 @@ async def item_by_sku(session: AsyncSession, *, sku: str) -> CatalogItem:
     if item is None:
         raise NotFound(_("There is no catalog item with that code."))
     return item
-
-
-async def catalog_size(session: AsyncSession) -> int:
-    return await repo.catalog_count(session)
