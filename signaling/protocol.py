@@ -1,8 +1,9 @@
 """The signaling protocol: typed JSON messages, validated on the way in.
 
-Every frame is one JSON object with a ``type``. Clients send ``join``, ``offer``, ``answer``,
-``candidate``, ``media`` and ``bye``; the server sends ``welcome``, ``peer-joined``, ``peer-left``,
-relayed ``offer``/``answer``/``candidate``/``media`` (with ``from`` set) and ``error``.
+Every frame is one JSON object with a ``type``. Clients send ``join``, ``admit``, ``offer``,
+``answer``, ``candidate``, ``media`` and ``bye``; the server sends ``welcome``, ``waiting``,
+``admitted``, ``peer-joined``, ``peer-left``, relayed ``offer``/``answer``/``candidate``/``media``/
+``bye`` (with ``from`` set) and ``error``.
 See docs/signaling.md. This module imports nothing from the application.
 """
 
@@ -37,6 +38,13 @@ class _Message(BaseModel):
 
 class Join(_Message):
     type: Literal["join"] = "join"
+
+
+class Admit(_Message):
+    """Staff let a waiting participant in from the lobby."""
+
+    type: Literal["admit"] = "admit"
+    id: PeerId
 
 
 class Offer(_Message):
@@ -90,10 +98,28 @@ class PeerInfo(BaseModel):
 
 
 class Welcome(_Message):
+    """``peers`` are the admitted others; ``waiting`` (sent to staff) those still in the lobby."""
+
     type: Literal["welcome"] = "welcome"
     id: PeerId
     peers: list[PeerInfo]
     ice_servers: list[dict[str, Any]] = Field(default_factory=list, alias="iceServers")
+    admitted: bool = True
+    waiting: list[PeerInfo] = Field(default_factory=list)
+
+
+class Waiting(_Message):
+    """To staff: someone is in the lobby."""
+
+    type: Literal["waiting"] = "waiting"
+    peer: PeerInfo
+
+
+class Admitted(_Message):
+    """To the one let in: who is in the call."""
+
+    type: Literal["admitted"] = "admitted"
+    peers: list[PeerInfo]
 
 
 class PeerJoined(_Message):
@@ -113,12 +139,14 @@ class Error(_Message):
 
 
 ClientMessage = Annotated[
-    Join | Offer | Answer | Candidate | Media | Bye, Field(discriminator="type")
+    Join | Admit | Offer | Answer | Candidate | Media | Bye, Field(discriminator="type")
 ]
 _client = TypeAdapter(ClientMessage)
 
 
-def parse_client_frame(frame: str | bytes) -> Join | Offer | Answer | Candidate | Media | Bye:
+def parse_client_frame(
+    frame: str | bytes,
+) -> Join | Admit | Offer | Answer | Candidate | Media | Bye:
     """Validate one frame from a client, or raise ProtocolError with a code a client can act on."""
     size = len(frame.encode() if isinstance(frame, str) else frame)
     if size > MAX_FRAME_BYTES:
@@ -133,7 +161,7 @@ def parse_client_frame(frame: str | bytes) -> Join | Offer | Answer | Candidate 
             raise ProtocolError("bad_json", "send one JSON object per frame") from exc
         if kind in ("union_tag_invalid", "union_tag_not_found"):
             raise ProtocolError(
-                "unknown_type", "type must be join, offer, answer, candidate, media or bye"
+                "unknown_type", "type must be join, admit, offer, answer, candidate, media or bye"
             ) from exc
         raise ProtocolError("invalid_message", f"{where}: {first.get('msg')}") from exc
     if getattr(message, "sender", None) is not None:

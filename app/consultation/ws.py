@@ -16,7 +16,7 @@ from app.core.errors import AppError
 from app.core.types import utcnow
 from app.core.websockets import origin_allowed
 from signaling.ice import ice_servers
-from signaling.protocol import Bye, Error, Join, ProtocolError, parse_client_frame
+from signaling.protocol import Admit, Bye, Error, Join, ProtocolError, parse_client_frame
 from signaling.rooms import Peer
 
 router = APIRouter()
@@ -80,6 +80,8 @@ async def call_socket(websocket: WebSocket, appointment_id: int) -> None:
                     joined = True
                 elif not joined:
                     raise ProtocolError("join_first", "send join before anything else")
+                elif isinstance(message, Admit):
+                    await registry.room(room_id).admit(peer, message)
                 else:
                     await registry.room(room_id).relay(peer, message)
                     if isinstance(message, Bye):
@@ -90,6 +92,6 @@ async def call_socket(websocket: WebSocket, appointment_id: int) -> None:
         pass
     finally:
         if joined:
-            await registry.leave(room_id, peer.id)
+            await registry.leave(room_id, peer)
         with contextlib.suppress(Exception):
             await websocket.close()

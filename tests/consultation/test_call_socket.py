@@ -131,11 +131,20 @@ class TestSignaling:
             await customer.send(json.dumps({"type": "join"}))
             welcome = await _next(customer, "welcome")
             assert welcome["peers"] == [] and welcome["id"] == f"u{world['customer'].user.id}"
+            assert welcome["admitted"] is False  # the customer waits in the lobby
+            await customer.send(json.dumps({"type": "offer", "sdp": "v=0 too early"}))
+            assert (await _next(customer, "error"))["code"] == "not_admitted"
             await stylist.send(json.dumps({"type": "join"}))
             stylist_welcome = await _next(stylist, "welcome")
-            assert stylist_welcome["peers"] == [{"id": welcome["id"], "role": "customer"}]
-            joined = await _next(customer, "peer-joined")
-            assert joined["peer"]["role"] == "stylist"
+            assert stylist_welcome["peers"] == []
+            assert stylist_welcome["waiting"] == [{"id": welcome["id"], "role": "customer"}]
+            await customer.send(json.dumps({"type": "admit", "id": welcome["id"]}))
+            assert (await _next(customer, "error"))["code"] == "forbidden"
+            await stylist.send(json.dumps({"type": "admit", "id": welcome["id"]}))
+            admitted = await _next(customer, "admitted")
+            assert admitted["peers"] == [{"id": stylist_welcome["id"], "role": "stylist"}]
+            joined = await _next(stylist, "peer-joined")
+            assert joined["peer"] == {"id": welcome["id"], "role": "customer"}
             await stylist.send(
                 json.dumps({"type": "offer", "to": welcome["id"], "sdp": "v=0 offer"})
             )

@@ -1,13 +1,22 @@
-"""Rooms relay descriptions, candidates and media state, and survive peers that fail or leave."""
+"""Rooms: the lobby, relaying descriptions, candidates and media state, surviving peers that fail
+or leave — in one process, and across two processes that share a bus and a member store."""
 
 from __future__ import annotations
 
+import asyncio
 import json
+import os
+import uuid
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
 
 import pytest
 
-from signaling.protocol import Candidate, Media, Offer, ProtocolError
-from signaling.rooms import MAX_PEERS_PER_ROOM, Peer, Registry, Room
+from app.core.realtime import RedisBroker
+from signaling.members import MemoryMemberStore, RedisMemberStore
+from signaling.protocol import Admit, Candidate, Media, Offer, ProtocolError
+from signaling.rooms import MAX_PEERS_PER_ROOM, LocalBus, Peer, Registry
+from tests.conftest import service_missing
 
 
 class Socket:
@@ -29,106 +38,230 @@ class Socket:
     def types(self) -> list[str]:
         return [m["type"] for m in self.sent]
 
+    def last(self, kind: str) -> dict:
+        return [m for m in self.sent if m["type"] == kind][-1]
+
 
 ICE = [{"urls": ["stun:stun.example.jp"]}]
 
 
-async def _room_with_two() -> tuple[Room, Peer, Peer]:
-    room = Room("appointment-1")
-    customer = Peer("c1", "customer", Socket())
-    stylist = Peer("s1", "stylist", Socket())
-    await room.join(customer, ICE)
-    await room.join(stylist, ICE)
-    return room, customer, stylist
+async def eventually(check: Callable[[], bool], seconds: float = 3.0) -> None:
+    """Deliveries go through the room's bus: wait until they have arrived (no timing asserted)."""
+    deadline = asyncio.get_running_loop().time() + seconds
+    while not check():
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError("the expected delivery never arrived")
+        await asyncio.sleep(0.005)
 
 
-class TestRooms:
-    async def test_joining_welcomes_with_the_others_and_announces_the_newcomer(self) -> None:
-        _room, customer, stylist = await _room_with_two()
-        welcome = stylist.connection.sent[0]  # type: ignore[attr-defined]
-        assert welcome == {
+def peer(peer_id: str, role: str) -> Peer:
+    return Peer(peer_id, role, Socket())
+
+
+def sock(p: Peer) -> Socket:
+    assert isinstance(p.connection, Socket)
+    return p.connection
+
+
+@dataclass
+class Cluster:
+    """Two "processes": registries sharing one bus and one member store, like two app instances."""
+
+    one: Registry
+    two: Registry
+
+
+@pytest.fixture(params=["memory", "redis"])
+async def cluster(request: pytest.FixtureRequest) -> AsyncIterator[Cluster]:
+    if request.param == "memory":
+        bus, store = LocalBus(), MemoryMemberStore()
+        yield Cluster(Registry(bus, store), Registry(bus, store))
+        return
+    url = os.environ.get("CLOSETCALL_TEST_REDIS_URL")
+    if not url:
+        service_missing("Redis", "CLOSETCALL_TEST_REDIS_URL")
+    from redis.asyncio import Redis
+
+    client = Redis.from_url(url)
+    prefix = f"test-{uuid.uuid4().hex[:8]}"
+    buses = [RedisBroker(url), RedisBroker(url)]
+    registries = [Registry(b, RedisMemberStore(client, prefix=prefix)) for b in buses]
+    try:
+        yield Cluster(*registries)
+    finally:
+        for registry in registries:
+            await registry.close_all()
+        for b in buses:
+            await b.close()
+        keys = await client.keys(f"{prefix}:*")
+        if keys:
+            await client.delete(*keys)
+        await client.aclose()
+
+
+async def _in_call(cluster: Cluster) -> tuple[Peer, Peer]:
+    """A stylist on instance one, a customer on instance two, admitted from the lobby."""
+    stylist, customer = peer("s1", "stylist"), peer("c1", "customer")
+    await cluster.one.room("a1").join(stylist, ICE)
+    await cluster.two.room("a1").join(customer, ICE)
+    await eventually(lambda: "waiting" in sock(stylist).types())
+    await cluster.one.room("a1").admit(stylist, Admit(id="c1"))
+    await eventually(lambda: "admitted" in sock(customer).types())
+    await eventually(lambda: "peer-joined" in sock(stylist).types())
+    return stylist, customer
+
+
+class TestLobby:
+    async def test_staff_enter_at_once_and_customers_wait_to_be_admitted(
+        self, cluster: Cluster
+    ) -> None:
+        stylist, customer = peer("s1", "stylist"), peer("c1", "customer")
+        await cluster.one.room("a1").join(stylist, ICE)
+        assert sock(stylist).sent[0] == {
             "type": "welcome",
             "id": "s1",
-            "peers": [{"id": "c1", "role": "customer"}],
+            "peers": [],
             "iceServers": ICE,
+            "admitted": True,
+            "waiting": [],
         }
-        assert customer.connection.types() == ["welcome", "peer-joined"]  # type: ignore[attr-defined]
+        await cluster.two.room("a1").join(customer, ICE)
+        assert sock(customer).sent[0]["admitted"] is False
+        assert sock(customer).sent[0]["peers"] == []
+        await eventually(lambda: "waiting" in sock(stylist).types())
+        assert sock(stylist).last("waiting")["peer"] == {"id": "c1", "role": "customer"}
+        assert "peer-joined" not in sock(stylist).types()
 
-    async def test_descriptions_and_candidates_reach_only_their_target_with_from_set(self) -> None:
-        room, customer, stylist = await _room_with_two()
-        await room.relay(stylist, Offer(to="c1", sdp="v=0 offer"))
-        await room.relay(
-            customer, Candidate(to="s1", candidate="candidate:1", sdpMid="0", sdpMLineIndex=0)
-        )
-        assert customer.connection.sent[-1] == {
+    async def test_staff_arriving_later_see_who_is_waiting(self, cluster: Cluster) -> None:
+        customer, stylist = peer("c1", "customer"), peer("s1", "stylist")
+        await cluster.two.room("a1").join(customer, ICE)
+        await cluster.one.room("a1").join(stylist, ICE)
+        assert sock(stylist).sent[0]["waiting"] == [{"id": "c1", "role": "customer"}]
+
+    async def test_a_waiting_customer_can_neither_signal_nor_admit(self, cluster: Cluster) -> None:
+        stylist, customer = peer("s1", "stylist"), peer("c1", "customer")
+        await cluster.one.room("a1").join(stylist, ICE)
+        await cluster.two.room("a1").join(customer, ICE)
+        with pytest.raises(ProtocolError) as caught:
+            await cluster.two.room("a1").relay(customer, Offer(to="s1", sdp="v=0"))
+        assert caught.value.code == "not_admitted"
+        with pytest.raises(ProtocolError) as refused:
+            await cluster.two.room("a1").admit(customer, Admit(id="c1"))
+        assert refused.value.code == "forbidden"
+
+    async def test_admitting_lets_the_customer_in_and_tells_the_stylist_to_offer(
+        self, cluster: Cluster
+    ) -> None:
+        stylist, customer = await _in_call(cluster)
+        assert sock(customer).last("admitted")["peers"] == [{"id": "s1", "role": "stylist"}]
+        assert sock(stylist).last("peer-joined")["peer"] == {"id": "c1", "role": "customer"}
+
+    async def test_admitting_nobody_is_an_error(self, cluster: Cluster) -> None:
+        stylist = peer("s1", "stylist")
+        await cluster.one.room("a1").join(stylist, ICE)
+        with pytest.raises(ProtocolError) as caught:
+            await cluster.one.room("a1").admit(stylist, Admit(id="c404"))
+        assert caught.value.code == "unknown_peer"
+
+
+class TestRelay:
+    async def test_descriptions_and_candidates_reach_only_their_target_with_from_set(
+        self, cluster: Cluster
+    ) -> None:
+        stylist, customer = await _in_call(cluster)
+        await cluster.one.room("a1").relay(stylist, Offer(to="c1", sdp="v=0 offer"))
+        await eventually(lambda: "offer" in sock(customer).types())
+        assert sock(customer).last("offer") == {
             "type": "offer",
             "to": "c1",
             "sdp": "v=0 offer",
             "restart": False,
             "from": "s1",
-        }  # type: ignore[attr-defined]
-        assert stylist.connection.sent[-1]["from"] == "c1"  # type: ignore[attr-defined]
-        assert stylist.connection.sent[-1]["type"] == "candidate"  # type: ignore[attr-defined]
+        }
+        candidate = Candidate(to="s1", candidate="candidate:1", sdpMid="0", sdpMLineIndex=0)
+        await cluster.two.room("a1").relay(customer, candidate)
+        await eventually(lambda: "candidate" in sock(stylist).types())
+        assert sock(stylist).last("candidate")["from"] == "c1"
+        assert "offer" not in sock(stylist).types()
 
-    async def test_media_state_goes_to_everyone_else(self) -> None:
-        room, customer, stylist = await _room_with_two()
-        await room.relay(customer, Media(muted=True))
-        assert stylist.connection.sent[-1] == {
+    async def test_media_state_reaches_the_call_but_not_the_lobby(self, cluster: Cluster) -> None:
+        stylist, customer = await _in_call(cluster)
+        manager = peer("m1", "manager")
+        lurker = peer("c2", "customer")
+        await cluster.one.room("a1").join(manager, ICE)
+        await cluster.two.room("a1").join(lurker, ICE)
+        await cluster.two.room("a1").relay(customer, Media(muted=True))
+        await eventually(lambda: "media" in sock(stylist).types())
+        await eventually(lambda: "media" in sock(manager).types())
+        assert sock(stylist).last("media") == {
             "type": "media",
             "muted": True,
-            "camera_off": False,  # type: ignore[attr-defined]
+            "camera_off": False,
             "screen_sharing": False,
             "from": "c1",
         }
-        assert customer.connection.types() == ["welcome", "peer-joined"]  # type: ignore[attr-defined]
+        await asyncio.sleep(0.05)
+        assert "media" not in sock(lurker).types()
+        assert "media" not in sock(customer).types()
 
-    async def test_an_unknown_target_is_an_error_to_the_sender(self) -> None:
-        room, customer, _stylist = await _room_with_two()
-        await room.relay(customer, Offer(to="nobody", sdp="v=0"))
-        assert customer.connection.sent[-1]["type"] == "error"  # type: ignore[attr-defined]
-        assert customer.connection.sent[-1]["code"] == "unknown_peer"  # type: ignore[attr-defined]
-
-    async def test_a_peer_whose_socket_fails_is_dropped_and_the_others_are_told(self) -> None:
-        room, customer, stylist = await _room_with_two()
-        stylist.connection.fail = True  # type: ignore[attr-defined]
-        await room.relay(customer, Offer(to="s1", sdp="v=0"))
-        assert "s1" not in room.peers
-        assert stylist.connection.closed == 1011  # type: ignore[attr-defined]
-        assert customer.connection.sent[-1] == {"type": "peer-left", "id": "s1"}  # type: ignore[attr-defined]
-
-    async def test_rejoining_with_the_same_id_replaces_the_old_socket(self) -> None:
-        room, customer, _stylist = await _room_with_two()
-        old = customer.connection
-        again = Peer("c1", "customer", Socket())
-        await room.join(again, ICE)
-        assert old.closed == 1000  # type: ignore[attr-defined]
-        assert room.peers["c1"] is again and len(room.peers) == 2
-
-    async def test_a_full_room_refuses_more_peers(self) -> None:
-        room = Room("r")
-        for index in range(MAX_PEERS_PER_ROOM):
-            await room.join(Peer(f"p{index}", "viewer", Socket()), ICE)
+    async def test_an_unknown_target_is_refused(self, cluster: Cluster) -> None:
+        _stylist, customer = await _in_call(cluster)
         with pytest.raises(ProtocolError) as caught:
-            await room.join(Peer("late", "viewer", Socket()), ICE)
+            await cluster.two.room("a1").relay(customer, Offer(to="nobody", sdp="v=0"))
+        assert caught.value.code == "unknown_peer"
+
+
+class TestLeavingAndFailing:
+    async def test_a_peer_whose_socket_fails_is_dropped_and_the_others_are_told(
+        self, cluster: Cluster
+    ) -> None:
+        stylist, customer = await _in_call(cluster)
+        sock(stylist).fail = True
+        await cluster.two.room("a1").relay(customer, Offer(to="s1", sdp="v=0"))
+        await eventually(lambda: "peer-left" in sock(customer).types())
+        assert sock(customer).last("peer-left") == {"type": "peer-left", "id": "s1"}
+        assert "s1" not in cluster.one.room("a1").peers
+        assert sock(stylist).closed is not None
+
+    async def test_reconnecting_replaces_the_old_socket_and_skips_the_lobby(
+        self, cluster: Cluster
+    ) -> None:
+        stylist, customer = await _in_call(cluster)
+        again = peer("c1", "customer")
+        # The customer's network dropped; the new connection lands on the other instance.
+        await cluster.one.room("a1").join(again, ICE)
+        assert sock(again).sent[0]["admitted"] is True
+        assert sock(again).sent[0]["peers"] == [{"id": "s1", "role": "stylist"}]
+        await eventually(lambda: sock(customer).closed is not None)
+        # The stale connection's clean-up must not take the new one out of the call.
+        await cluster.two.leave("a1", customer)
+        await eventually(lambda: sock(stylist).types().count("peer-joined") == 2)
+        await asyncio.sleep(0.05)
+        assert "peer-left" not in sock(stylist).types()
+        await cluster.one.room("a1").relay(stylist, Offer(to="c1", sdp="v=0 again"))
+        await eventually(lambda: "offer" in sock(again).types())
+
+    async def test_a_full_room_refuses_more_peers(self, cluster: Cluster) -> None:
+        for index in range(MAX_PEERS_PER_ROOM):
+            await cluster.one.room("r").join(peer(f"p{index}", "manager"), ICE)
+        with pytest.raises(ProtocolError) as caught:
+            await cluster.two.room("r").join(peer("late", "manager"), ICE)
         assert caught.value.code == "room_full"
 
-
-class TestRegistry:
-    async def test_leaving_tells_the_others_and_an_empty_room_disappears(self) -> None:
-        registry = Registry()
-        room = registry.room("appointment-9")
-        a, b = Peer("a", "customer", Socket()), Peer("b", "stylist", Socket())
-        await room.join(a, ICE)
-        await room.join(b, ICE)
-        await registry.leave("appointment-9", "a")
-        assert b.connection.sent[-1] == {"type": "peer-left", "id": "a"}  # type: ignore[attr-defined]
-        await registry.leave("appointment-9", "b")
-        assert "appointment-9" not in registry.rooms
+    async def test_leaving_tells_the_others_and_an_empty_room_disappears(
+        self, cluster: Cluster
+    ) -> None:
+        stylist, customer = await _in_call(cluster)
+        await cluster.two.leave("a1", customer)
+        await eventually(lambda: "peer-left" in sock(stylist).types())
+        assert "a1" not in cluster.two.rooms
+        await cluster.one.leave("a1", stylist)
+        assert "a1" not in cluster.one.rooms
 
     async def test_close_all_closes_every_socket(self) -> None:
         registry = Registry()
-        sockets = [Socket() for _ in range(3)]
-        for index, socket in enumerate(sockets):
-            await registry.room(f"r{index % 2}").join(Peer(f"p{index}", "customer", socket), ICE)
+        peers = [peer(f"p{index}", "stylist") for index in range(3)]
+        for index, p in enumerate(peers):
+            await registry.room(f"r{index % 2}").join(p, ICE)
         await registry.close_all()
-        assert all(s.closed == 1000 for s in sockets) and registry.rooms == {}
+        assert all(sock(p).closed == 1000 for p in peers) and registry.rooms == {}
