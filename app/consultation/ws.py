@@ -4,13 +4,13 @@
 from __future__ import annotations
 
 import contextlib
-from datetime import timedelta
 
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 
 from app.accounts.models import Role, User
 from app.booking import service as booking
-from app.booking.models import Appointment, AppointmentStatus
+from app.booking.models import Appointment
+from app.consultation.window import call_window
 from app.core.db import transaction
 from app.core.errors import AppError
 from app.core.types import utcnow
@@ -43,10 +43,12 @@ async def _authorise(websocket: WebSocket, appointment_id: int) -> tuple[User, A
             )
     except AppError:
         return None
-    now = utcnow()
-    opens = appointment.starts_at - timedelta(minutes=settings.call_opens_minutes_before)
-    closes = appointment.ends_at + timedelta(minutes=settings.call_grace_minutes_after)
-    if appointment.status != AppointmentStatus.booked or not (opens <= now <= closes):
+    window = call_window(
+        appointment,
+        opens_before=settings.call_opens_minutes_before,
+        grace_after=settings.call_grace_minutes_after,
+    )
+    if not window.is_open(utcnow()):
         return None
     return user, appointment
 

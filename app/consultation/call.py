@@ -1,0 +1,61 @@
+"""The call page: lobby, video, controls and the chat beside them (the browser does the media)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+
+from app.accounts.deps import CurrentUser
+from app.booking import service as booking
+from app.booking import views as booking_views
+from app.chat import service as chat
+from app.consultation.window import call_window
+from app.core.db import WriteSessionDep
+from app.core.i18n import format_datetime
+from app.core.templating import render
+from app.core.types import IdPath, utcnow
+
+router = APIRouter(include_in_schema=False)
+
+
+@router.get("/appointments/{appointment_id}/call")
+async def call_page(
+    request: Request, appointment_id: IdPath, user: CurrentUser, session: WriteSessionDep
+) -> Response:
+    """Show the lobby and call for the appointment's customer, its stylist or a store manager."""
+    appointment = await booking.load_for(session, viewer=user, appointment_id=appointment_id)
+    settings = request.app.state.settings
+    window = call_window(
+        appointment,
+        opens_before=settings.call_opens_minutes_before,
+        grace_after=settings.call_grace_minutes_after,
+    )
+    (view,) = await booking_views.describe(session, [appointment], user.locale)
+    if user.id == appointment.customer_id:
+        role, other_name = "customer", view.stylist
+    elif user.id == appointment.staff_id:
+        role, other_name = "stylist", view.customer
+    else:
+        role, other_name = "manager", view.customer
+    conversation_id = None
+    if role != "manager":
+        conversation = await chat.open_conversation(
+            session,
+            viewer=user,
+            customer_id=appointment.customer_id,
+            staff_id=appointment.staff_id,
+        )
+        conversation_id = conversation.id
+    return render(
+        request,
+        "consultation/call.html",
+        {
+            "appointment": appointment,
+            "view": view,
+            "role": role,
+            "other_name": other_name,
+            "window_state": window.state(utcnow()),
+            "opens_at": format_datetime(window.opens_at, view.time_zone, user.locale),
+            "conversation_id": conversation_id,
+        },
+    )

@@ -1,0 +1,168 @@
+"""Two real browsers with fake cameras hold a consultation: lobby, admit, video both ways, chat
+beside the call, mute seen by the other side, and one hang-up ending the call for both."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+
+from playwright.async_api import Browser, Page, expect
+from sqlmodel import select
+
+from app.accounts.models import User
+from app.booking.models import Appointment, Service
+from app.core.db import Database, create_engine
+from app.core.types import utcnow
+from app.demo.loader import DEMO_PASSWORD
+from tests.e2e.conftest import LiveServer, open_tab
+from tests.e2e.test_accounts_browser import log_in
+
+CUSTOMER = "yuki.sato@example.jp"
+STYLIST = "aiko.tanaka@kinari.example"
+
+
+async def _appointment_starting_soon(live_server: LiveServer) -> int:
+    db = Database(create_engine(live_server.settings.database_url))
+    async with db.sessions() as session:
+        customer = (await session.exec(select(User).where(User.email == CUSTOMER))).one()
+        stylist = (await session.exec(select(User).where(User.email == STYLIST))).one()
+        service = (await session.exec(select(Service))).first()
+        assert service is not None
+        start = utcnow() + timedelta(minutes=5)
+        appointment = Appointment(
+            store_id=service.store_id,
+            service_id=service.id,
+            customer_id=customer.id,  # type: ignore[arg-type]
+            staff_id=stylist.id,  # type: ignore[arg-type]
+            starts_at=start,
+            ends_at=start + timedelta(minutes=30),
+            blocked_from=start,
+            blocked_until=start + timedelta(minutes=40),
+        )
+        session.add(appointment)
+        await session.commit()
+        appointment_id = appointment.id
+    await db.dispose()
+    assert appointment_id is not None
+    return appointment_id
+
+
+async def _poll(page: Page, script: str, deadline_seconds: float = 30.0) -> object:
+    """Evaluate an async check until it returns something truthy (wait_for_function can't await)."""
+    loop = asyncio.get_running_loop()
+    until = loop.time() + deadline_seconds
+    while True:
+        value = await page.evaluate(script)
+        if value:
+            return value
+        if loop.time() > until:
+            raise AssertionError(f"never became true: {script}")
+        await asyncio.sleep(0.25)
+
+
+CONNECTED = (
+    """() => [...window.ccCall.peers.values()].some(p => p.pc.connectionState === "connected")"""
+)
+FRAMES_DECODED = """async () => {
+  for (const peer of window.ccCall.peers.values()) {
+    const stats = await peer.pc.getStats();
+    let frames = 0;
+    stats.forEach(r => { if (r.type === "inbound-rtp" && r.kind === "video") frames += r.framesDecoded || 0; });
+    if (frames > 30) return frames;
+  }
+  return 0;
+}"""
+
+
+class TestConsultationCall:
+    async def test_lobby_admit_video_chat_mute_and_hang_up(
+        self, live_server: LiveServer, browser: Browser
+    ) -> None:
+        base = live_server.base_url
+        appointment_id = await _appointment_starting_soon(live_server)
+        customer = await open_tab(browser, locale="en", phone=True)
+        stylist = await open_tab(browser, locale="en", phone=False)
+        try:
+            await log_in(customer.page, base, CUSTOMER, DEMO_PASSWORD)
+            await log_in(stylist.page, base, STYLIST, DEMO_PASSWORD)
+
+            # The customer previews the camera in the lobby and waits to be let in.
+            await customer.page.goto(f"{base}/appointments/{appointment_id}/call")
+            join = customer.page.locator("#join-button")
+            await expect(join).to_be_enabled()
+            await expect(customer.page.locator("#camera-select")).not_to_be_empty()
+            await join.click()
+            await expect(customer.page.locator("#lobby-status")).to_contain_text("in the lobby")
+            await customer.shot("call-lobby-phone")
+
+            # The stylist joins, sees the customer waiting, and admits them.
+            await stylist.page.goto(f"{base}/appointments/{appointment_id}/call")
+            await stylist.page.locator("#join-button").click()
+            let_in = stylist.page.locator("#waiting-list button")
+            await expect(let_in).to_be_visible()
+            await let_in.click()
+            await expect(customer.page.locator("#stage")).to_be_visible()
+            await expect(stylist.page.locator("#waiting-empty")).to_be_visible()
+
+            for tab in (customer, stylist):
+                await _poll(tab.page, CONNECTED)
+                frames = await _poll(tab.page, FRAMES_DECODED)
+                assert isinstance(frames, int) and frames > 30
+
+            # Chat beside the video, both ways.
+            await customer.page.locator("#chat-input").fill("Here is my navy skirt")
+            await customer.page.locator("#chat-form button[type=submit]").click()
+            await expect(stylist.page.locator(".chat-message").last).to_have_text(
+                "Here is my navy skirt"
+            )
+            await stylist.page.locator("#chat-input").fill("Lovely, hold it closer")
+            await stylist.page.locator("#chat-form button[type=submit]").click()
+            await expect(customer.page.locator(".chat-message").last).to_have_text(
+                "Lovely, hold it closer"
+            )
+
+            # Muting is seen on the other side.
+            await customer.page.locator("#mute-button").click()
+            await expect(stylist.page.locator("#remote-state")).to_contain_text("Microphone off")
+            await expect(stylist.page.locator("#call")).to_have_attribute(
+                "data-remote-muted", "true"
+            )
+            await customer.shot("call-connected-phone")
+            await stylist.shot("call-connected-desktop")
+
+            # One hang-up ends the session for both and points to the wrap-up and the rating.
+            await stylist.page.locator("#hangup-button").click()
+            for tab in (stylist, customer):
+                await expect(tab.page.locator("#ended")).to_be_visible()
+            await expect(customer.page.locator("#ended a.button")).to_be_visible()
+            await expect(stylist.page.locator("#ended a.button")).to_be_visible()
+            for tab in (customer, stylist):
+                assert await tab.page.evaluate("() => window.ccCall.peers.size") == 0
+                assert tab.problems == []
+        finally:
+            await customer.context.close()
+            await stylist.context.close()
+
+    async def test_the_call_page_says_when_it_opens(
+        self, live_server: LiveServer, browser: Browser
+    ) -> None:
+        base = live_server.base_url
+        appointment_id = await _appointment_starting_soon(live_server)
+        db = Database(create_engine(live_server.settings.database_url))
+        async with db.sessions() as session:
+            appointment = await session.get(Appointment, appointment_id)
+            assert appointment is not None
+            appointment.starts_at += timedelta(days=1)
+            appointment.ends_at += timedelta(days=1)
+            await session.commit()
+        await db.dispose()
+        customer = await open_tab(browser, locale="en", phone=True)
+        try:
+            await log_in(customer.page, base, CUSTOMER, DEMO_PASSWORD)
+            await customer.page.goto(f"{base}/appointments/{appointment_id}/call")
+            await expect(customer.page.locator("#closed-title")).to_have_text(
+                "The video session is not open"
+            )
+            await expect(customer.page.locator("#join-button")).to_have_count(0)
+        finally:
+            await customer.context.close()

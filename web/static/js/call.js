@@ -1,0 +1,517 @@
+// The consultation call: lobby with camera preview, admission, WebRTC to each other participant,
+// media controls, connection quality, recovery by ICE restart, and the closet snapshot for staff.
+// Protocol: docs/signaling.md. The peer that receives `peer-joined` makes the offer; an offer with
+// `restart: false` always starts a fresh connection, `restart: true` renegotiates the existing one.
+"use strict";
+
+(function () {
+  const root = document.getElementById("call");
+  if (!root || root.dataset.state !== "open") return;
+  const text = JSON.parse(document.getElementById("call-text").textContent);
+  const appointment = root.dataset.appointment;
+  const myRole = root.dataset.role;
+  const isStaff = myRole !== "customer";
+  const $ = (id) => document.getElementById(id);
+
+  const state = {
+    socket: null,
+    me: null,
+    iceServers: [],
+    admitted: false,
+    joined: false,
+    ended: false,
+    stream: null, // camera + microphone
+    screen: null, // screen-share track while sharing
+    muted: false,
+    cameraOff: false,
+    facing: "user",
+    peers: new Map(), // id -> {pc, role, offerer, pendingCandidates, restartTimer, lastStats}
+    roles: new Map(), // id -> role, for everyone known in the room
+    retry: 0,
+  };
+  window.ccCall = state; // inspected by the browser tests (getStats on state.peers)
+
+  // ---------- devices and the lobby preview
+
+  async function openDevices() {
+    const camera = $("camera-select").value;
+    const mic = $("mic-select").value;
+    const constraints = {
+      video: camera ? { deviceId: { exact: camera } } : { facingMode: state.facing },
+      audio: mic ? { deviceId: { exact: mic } } : true,
+    };
+    if (state.stream) state.stream.getTracks().forEach((t) => t.stop());
+    try {
+      state.stream = await navigator.mediaDevices.getUserMedia(constraints);
+      $("device-note").textContent = "";
+    } catch (error) {
+      state.stream = null;
+      $("device-note").textContent =
+        error && error.name === "NotAllowedError" ? text.need_permission : text.no_devices;
+    }
+    $("preview").srcObject = state.stream;
+    $("local").srcObject = state.stream;
+    await listDevices();
+    $("join-button").disabled = false;
+    for (const peer of state.peers.values()) await sendTracks(peer.pc);
+  }
+
+  async function listDevices() {
+    const devices = await navigator.mediaDevices.enumerateDevices();
+    fill($("camera-select"), devices.filter((d) => d.kind === "videoinput"), currentId("video"));
+    fill($("mic-select"), devices.filter((d) => d.kind === "audioinput"), currentId("audio"));
+    const cameras = devices.filter((d) => d.kind === "videoinput").length;
+    $("flip-button").hidden = cameras < 2 && !/Android|iPhone|iPad/i.test(navigator.userAgent);
+    $("share-button").hidden = !navigator.mediaDevices.getDisplayMedia || /Android|iPhone|iPad/i.test(navigator.userAgent);
+  }
+
+  function currentId(kind) {
+    const track = state.stream && state.stream.getTracks().find((t) => t.kind === kind);
+    return track ? track.getSettings().deviceId : "";
+  }
+
+  function fill(select, devices, selected) {
+    select.replaceChildren();
+    devices.forEach((device, index) => {
+      const option = document.createElement("option");
+      option.value = device.deviceId;
+      option.textContent = device.label || `${select.id === "camera-select" ? "Camera" : "Microphone"} ${index + 1}`;
+      option.selected = device.deviceId === selected;
+      select.append(option);
+    });
+  }
+
+  // ---------- signaling
+
+  function connect() {
+    const scheme = location.protocol === "https:" ? "wss" : "ws";
+    const socket = new WebSocket(`${scheme}://${location.host}/ws/call/${appointment}`);
+    state.socket = socket;
+    socket.addEventListener("open", () => {
+      state.retry = 0;
+      send({ type: "join" });
+    });
+    socket.addEventListener("message", (event) => handle(JSON.parse(event.data)));
+    socket.addEventListener("close", () => {
+      if (state.ended || socket !== state.socket) return;
+      if (!state.joined) {
+        lobbyStatus(text.refused);
+        return;
+      }
+      setQuality("poor", text.reconnecting);
+      const delay = Math.min(8000, 500 * 2 ** state.retry++);
+      setTimeout(connect, delay); // admission is remembered: we go straight back into the call
+    });
+  }
+
+  function send(message) {
+    if (state.socket && state.socket.readyState === WebSocket.OPEN) {
+      state.socket.send(JSON.stringify(message));
+    }
+  }
+
+  async function handle(message) {
+    switch (message.type) {
+      case "welcome":
+        state.joined = true;
+        state.me = message.id;
+        state.iceServers = message.iceServers || [];
+        (message.peers || []).forEach((p) => state.roles.set(p.id, p.role));
+        (message.waiting || []).forEach(addWaiting);
+        if (message.admitted) enterCall(message.peers.length === 0);
+        else lobbyStatus(text.waiting_for_admit);
+        break;
+      case "admitted":
+        message.peers.forEach((p) => state.roles.set(p.id, p.role));
+        enterCall(message.peers.length === 0);
+        break;
+      case "waiting":
+        addWaiting(message.peer);
+        break;
+      case "peer-joined":
+        removeWaiting(message.peer.id);
+        state.roles.set(message.peer.id, message.peer.role);
+        await startConnection(message.peer.id);
+        break;
+      case "offer":
+        await onOffer(message);
+        break;
+      case "answer": {
+        const peer = state.peers.get(message.from);
+        if (peer) await peer.pc.setRemoteDescription({ type: "answer", sdp: message.sdp });
+        if (peer) await flushCandidates(peer);
+        break;
+      }
+      case "candidate":
+        await onCandidate(message);
+        break;
+      case "media":
+        showRemoteMedia(message);
+        break;
+      case "bye":
+        // The customer or the stylist hanging up ends the session for everyone; a manager just leaves.
+        if (state.roles.get(message.from) !== "manager") endCall(false);
+        else dropPeer(message.from);
+        break;
+      case "peer-left":
+        removeWaiting(message.id);
+        if (state.peers.has(message.id)) {
+          dropPeer(message.id);
+          $("remote-state").textContent = text.peer_left;
+        }
+        break;
+      case "error":
+        console.warn("signaling error", message.code, message.detail);
+        break;
+    }
+  }
+
+  // ---------- peer connections
+
+  function newPeer(id, offerer) {
+    const pc = new RTCPeerConnection({ iceServers: state.iceServers });
+    const peer = { id, pc, offerer, pendingCandidates: [], restartTimer: null, lastStats: null };
+    state.peers.set(id, peer);
+    pc.addEventListener("icecandidate", (event) => {
+      const c = event.candidate;
+      send({
+        type: "candidate",
+        to: id,
+        candidate: c ? c.candidate : "",
+        sdpMid: c ? c.sdpMid : null,
+        sdpMLineIndex: c ? c.sdpMLineIndex : null,
+      });
+    });
+    pc.addEventListener("track", (event) => {
+      const remote = $("remote");
+      if (remote.srcObject !== event.streams[0]) remote.srcObject = event.streams[0];
+    });
+    pc.addEventListener("connectionstatechange", () => onConnectionState(peer));
+    return peer;
+  }
+
+  async function sendTracks(pc) {
+    const tracks = state.stream ? state.stream.getTracks() : [];
+    for (const track of tracks) {
+      const sender = pc.getSenders().find((s) => s.track && s.track.kind === track.kind);
+      const outgoing = track.kind === "video" && state.screen ? state.screen : track;
+      if (sender) await sender.replaceTrack(outgoing);
+      else pc.addTrack(outgoing, state.stream);
+    }
+  }
+
+  async function startConnection(id) {
+    dropPeer(id);
+    const peer = newPeer(id, true);
+    await sendTracks(peer.pc);
+    if (!state.stream) {
+      // No camera or microphone: still receive the other side's video and sound.
+      peer.pc.addTransceiver("video", { direction: "recvonly" });
+      peer.pc.addTransceiver("audio", { direction: "recvonly" });
+    }
+    await peer.pc.setLocalDescription(await peer.pc.createOffer());
+    send({ type: "offer", to: id, sdp: peer.pc.localDescription.sdp });
+    sendMediaState();
+  }
+
+  async function onOffer(message) {
+    let peer = state.peers.get(message.from);
+    if (!peer || !message.restart) {
+      dropPeer(message.from);
+      peer = newPeer(message.from, false);
+      await sendTracks(peer.pc);
+    }
+    await peer.pc.setRemoteDescription({ type: "offer", sdp: message.sdp });
+    await flushCandidates(peer);
+    await peer.pc.setLocalDescription(await peer.pc.createAnswer());
+    send({ type: "answer", to: message.from, sdp: peer.pc.localDescription.sdp });
+    sendMediaState();
+  }
+
+  async function onCandidate(message) {
+    const peer = state.peers.get(message.from);
+    if (!peer) return;
+    const candidate = message.candidate
+      ? { candidate: message.candidate, sdpMid: message.sdpMid, sdpMLineIndex: message.sdpMLineIndex }
+      : null;
+    if (!peer.pc.remoteDescription) {
+      peer.pendingCandidates.push(candidate);
+      return;
+    }
+    await addCandidate(peer, candidate);
+  }
+
+  async function flushCandidates(peer) {
+    const queued = peer.pendingCandidates.splice(0);
+    for (const candidate of queued) await addCandidate(peer, candidate);
+  }
+
+  async function addCandidate(peer, candidate) {
+    try {
+      await peer.pc.addIceCandidate(candidate);
+    } catch (error) {
+      console.warn("ignored a candidate", error);
+    }
+  }
+
+  function onConnectionState(peer) {
+    const s = peer.pc.connectionState;
+    root.dataset.connection = s;
+    if (s === "connected") {
+      clearTimeout(peer.restartTimer);
+      peer.restartTimer = null;
+      $("remote-state").textContent = "";
+      setQuality("good", text.connected);
+    } else if (s === "disconnected" || s === "failed") {
+      setQuality("poor", text.reconnecting);
+      // The offerer repairs the path with an ICE restart; nobody goes back to the lobby.
+      if (peer.offerer && !peer.restartTimer) {
+        peer.restartTimer = setTimeout(() => restartIce(peer), s === "failed" ? 0 : 2000);
+      }
+    }
+  }
+
+  async function restartIce(peer) {
+    peer.restartTimer = null;
+    if (state.ended || state.peers.get(peer.id) !== peer) return;
+    if (peer.pc.connectionState === "connected") return;
+    try {
+      await peer.pc.setLocalDescription(await peer.pc.createOffer({ iceRestart: true }));
+      send({ type: "offer", to: peer.id, sdp: peer.pc.localDescription.sdp, restart: true });
+    } catch (error) {
+      console.warn("ICE restart failed; trying a fresh connection", error);
+      await startConnection(peer.id);
+    }
+    // Still down after a while (e.g. the answer was lost): try again.
+    peer.restartTimer = setTimeout(() => restartIce(peer), 5000);
+  }
+
+  function dropPeer(id) {
+    const peer = state.peers.get(id);
+    if (!peer) return;
+    clearTimeout(peer.restartTimer);
+    peer.pc.close();
+    state.peers.delete(id);
+  }
+
+  // ---------- the call screen
+
+  function enterCall(alone) {
+    state.admitted = true;
+    $("lobby").hidden = true;
+    $("stage").hidden = false;
+    $("remote-state").textContent = alone ? text.not_here_yet : "";
+    sendMediaState();
+  }
+
+  function lobbyStatus(message) {
+    $("lobby-status").textContent = message;
+  }
+
+  function addWaiting(peer) {
+    const list = $("waiting-list");
+    if (!list || list.querySelector(`[data-peer="${CSS.escape(peer.id)}"]`)) return;
+    const item = document.createElement("li");
+    item.dataset.peer = peer.id;
+    const who = document.createElement("span");
+    who.textContent = text["role_" + peer.role] || peer.role;
+    const admit = document.createElement("button");
+    admit.type = "button";
+    admit.className = "button button-primary";
+    admit.textContent = text.admit;
+    admit.addEventListener("click", () => {
+      send({ type: "admit", id: peer.id });
+      admit.disabled = true;
+    });
+    item.append(who, " ", admit);
+    list.append(item);
+    $("waiting-empty").hidden = true;
+    admit.focus();
+  }
+
+  function removeWaiting(id) {
+    const list = $("waiting-list");
+    if (!list) return;
+    const item = list.querySelector(`[data-peer="${CSS.escape(id)}"]`);
+    if (item) item.remove();
+    $("waiting-empty").hidden = list.children.length > 0;
+  }
+
+  function sendMediaState() {
+    send({
+      type: "media",
+      muted: state.muted,
+      camera_off: state.cameraOff,
+      screen_sharing: Boolean(state.screen),
+    });
+  }
+
+  function showRemoteMedia(message) {
+    const notes = [];
+    if (message.muted) notes.push(text.muted);
+    if (message.camera_off) notes.push(text.camera_off);
+    if (message.screen_sharing) notes.push(text.screen_sharing);
+    $("remote-state").textContent = notes.join(" · ");
+    root.dataset.remoteMuted = String(Boolean(message.muted));
+    root.dataset.remoteCameraOff = String(Boolean(message.camera_off));
+  }
+
+  function setQuality(level, label) {
+    const box = $("quality");
+    box.dataset.level = level;
+    $("quality-text").textContent = label;
+  }
+
+  async function measureQuality() {
+    for (const peer of state.peers.values()) {
+      if (peer.pc.connectionState !== "connected") continue;
+      const stats = await peer.pc.getStats();
+      let rtt = 0;
+      let lost = 0;
+      let received = 0;
+      stats.forEach((report) => {
+        if (report.type === "candidate-pair" && report.nominated && report.currentRoundTripTime) {
+          rtt = report.currentRoundTripTime;
+        }
+        if (report.type === "inbound-rtp") {
+          lost += report.packetsLost || 0;
+          received += report.packetsReceived || 0;
+        }
+      });
+      const previous = peer.lastStats || { lost: 0, received: 0 };
+      peer.lastStats = { lost, received };
+      const newLost = lost - previous.lost;
+      const newReceived = received - previous.received;
+      const lossRate = newLost + newReceived > 0 ? newLost / (newLost + newReceived) : 0;
+      let level = "good";
+      if (rtt > 0.4 || lossRate > 0.08) level = "poor";
+      else if (rtt > 0.15 || lossRate > 0.02) level = "fair";
+      setQuality(level, text["quality_" + level]);
+      root.dataset.quality = level;
+    }
+  }
+
+  function endCall(sayBye) {
+    if (state.ended) return;
+    state.ended = true;
+    if (sayBye) send({ type: "bye" });
+    for (const id of [...state.peers.keys()]) dropPeer(id);
+    if (state.stream) state.stream.getTracks().forEach((t) => t.stop());
+    if (state.screen) state.screen.stop();
+    if (state.socket) state.socket.close();
+    $("stage").hidden = true;
+    $("lobby").hidden = true;
+    $("ended").hidden = false;
+    $("ended").focus();
+    root.dataset.ended = "true";
+  }
+
+  // ---------- controls
+
+  function toggleMute() {
+    state.muted = !state.muted;
+    if (state.stream) state.stream.getAudioTracks().forEach((t) => (t.enabled = !state.muted));
+    $("mute-button").setAttribute("aria-pressed", String(state.muted));
+    $("mute-button").textContent = state.muted ? text.unmute : text.mute;
+    sendMediaState();
+  }
+
+  function toggleCamera() {
+    state.cameraOff = !state.cameraOff;
+    if (state.stream) state.stream.getVideoTracks().forEach((t) => (t.enabled = !state.cameraOff));
+    $("camera-button").setAttribute("aria-pressed", String(state.cameraOff));
+    $("camera-button").textContent = state.cameraOff ? text.camera_on_button : text.camera_off_button;
+    sendMediaState();
+  }
+
+  async function flipCamera() {
+    // Phones: the rear ("environment") camera shows the clothes; desktops: the next camera.
+    state.facing = state.facing === "user" ? "environment" : "user";
+    const cameras = [...$("camera-select").options].map((o) => o.value);
+    const index = cameras.indexOf($("camera-select").value);
+    if (cameras.length > 1 && !/Android|iPhone|iPad/i.test(navigator.userAgent)) {
+      $("camera-select").value = cameras[(index + 1) % cameras.length];
+    } else {
+      $("camera-select").value = "";
+    }
+    await openDevices();
+    if (state.cameraOff && state.stream) state.stream.getVideoTracks().forEach((t) => (t.enabled = false));
+    if (state.muted && state.stream) state.stream.getAudioTracks().forEach((t) => (t.enabled = false));
+  }
+
+  async function toggleShare() {
+    if (state.screen) {
+      stopShare();
+      return;
+    }
+    try {
+      const display = await navigator.mediaDevices.getDisplayMedia({ video: true });
+      state.screen = display.getVideoTracks()[0];
+      state.screen.addEventListener("ended", stopShare);
+      for (const peer of state.peers.values()) await sendTracks(peer.pc);
+      $("local").srcObject = display;
+      $("share-button").setAttribute("aria-pressed", "true");
+      $("share-button").textContent = text.stop_share;
+      sendMediaState();
+    } catch (error) {
+      console.warn("screen share cancelled", error);
+    }
+  }
+
+  async function stopShare() {
+    if (!state.screen) return;
+    state.screen.stop();
+    state.screen = null;
+    for (const peer of state.peers.values()) await sendTracks(peer.pc);
+    $("local").srcObject = state.stream;
+    $("share-button").setAttribute("aria-pressed", "false");
+    $("share-button").textContent = text.share;
+    sendMediaState();
+  }
+
+  async function saveSnapshot(event) {
+    event.preventDefault();
+    const video = $("remote");
+    const status = $("snapshot-status");
+    if (!video.videoWidth) {
+      status.textContent = text.snapshot_no_video;
+      return;
+    }
+    const canvas = document.createElement("canvas");
+    canvas.width = video.videoWidth;
+    canvas.height = video.videoHeight;
+    canvas.getContext("2d").drawImage(video, 0, 0);
+    const blob = await new Promise((resolve) => canvas.toBlob(resolve, "image/jpeg", 0.9));
+    const form = new FormData();
+    form.append("label", $("snapshot-label").value);
+    form.append("image", blob, "snapshot.jpg");
+    const response = await window.ccFetch(`/api/v1/appointments/${appointment}/snapshots`, {
+      method: "POST",
+      body: form,
+    });
+    if (response.ok) {
+      status.textContent = text.snapshot_saved;
+      $("snapshot-label").value = "";
+    } else {
+      const problem = await response.json().catch(() => ({}));
+      status.textContent = problem.detail || text.snapshot_failed;
+    }
+  }
+
+  $("camera-select").addEventListener("change", openDevices);
+  $("mic-select").addEventListener("change", openDevices);
+  $("join-button").addEventListener("click", () => {
+    $("join-button").disabled = true;
+    lobbyStatus(text.joining);
+    connect();
+  });
+  $("mute-button").addEventListener("click", toggleMute);
+  $("camera-button").addEventListener("click", toggleCamera);
+  $("flip-button").addEventListener("click", flipCamera);
+  $("share-button").addEventListener("click", toggleShare);
+  $("hangup-button").addEventListener("click", () => endCall(true));
+  const snapshot = $("snapshot-form");
+  if (snapshot) snapshot.addEventListener("submit", saveSnapshot);
+  setInterval(measureQuality, 2000);
+  openDevices();
+})();
