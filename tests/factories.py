@@ -222,3 +222,35 @@ def tomorrow_at(hour: int, zone: str = "Asia/Tokyo", days: int = 1) -> Any:
         hour=hour, minute=0, second=0, microsecond=0
     ) + timedelta(days=days)
     return local.astimezone(UTC)
+
+
+async def make_appointment(
+    session: AsyncSession,
+    *,
+    customer: User,
+    stylist: User,
+    service: Any,
+    start: Any,
+    **overrides: Any,
+) -> Any:
+    """An appointment written directly (no slot checks), e.g. one that is already under way."""
+    from datetime import timedelta
+
+    from app.booking.models import Appointment
+
+    end = start + timedelta(minutes=service.duration_min)
+    data: dict[str, Any] = {
+        "store_id": service.store_id,
+        "service_id": service.id,
+        "customer_id": customer.id,
+        "staff_id": stylist.id,
+        "starts_at": start,
+        "ends_at": end,
+        "blocked_from": start,
+        "blocked_until": end,
+    }
+    data.update(overrides)
+    appointment = Appointment(**data)
+    session.add(appointment)
+    await session.flush()
+    return appointment

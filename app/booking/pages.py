@@ -15,6 +15,7 @@ from app.accounts.models import Role
 from app.booking import service, views
 from app.booking.models import AppointmentStatus
 from app.booking.schemas import BookIn
+from app.consultation import service as consultation
 from app.core.db import SessionDep, WriteSessionDep
 from app.core.errors import AppError
 from app.core.forms import errors_by_field
@@ -183,8 +184,16 @@ async def _appointment_page(
             for p, u in await stores.staff_of(session, stores=[store])
             if p.user_id in qualified and p.user_id != appointment.staff_id
         ]
-    flags = ("booked", "moved", "cancelled", "handed", "marked")
+    flags = ("booked", "moved", "cancelled", "handed", "marked", "wrapped", "rated")
+    history = await consultation.history_for(
+        session,
+        viewer=user,
+        appointment_id=appointment_id,
+        now=utcnow(),
+        settings=request.app.state.settings,
+    )
     context = {
+        "history": history,
         "view": view,
         "service": chosen,
         "now": utcnow(),

@@ -13,6 +13,8 @@ from app.core.i18n import set_locale
 from app.core.templating import render
 from app.customer import service
 from app.customer.schemas import CLOTHING_SIZES, ProfileIn
+from app.wardrobe import service as wardrobe
+from app.wardrobe.schemas import owned_out
 
 router = APIRouter(include_in_schema=False, dependencies=[CsrfProtected])
 
@@ -41,7 +43,12 @@ async def profile_page(request: Request, user: CustomerUser, session: SessionDep
     values = service.public_profile(customer, profile).model_dump()
     values["phone"] = values.pop("phone_e164")
     saved = request.query_params.get("saved") == "1"
-    return render(request, "customer/profile.html", _profile_context(values, {}, saved))
+    context = _profile_context(values, {}, saved)
+    context["owned"] = [
+        owned_out(item)
+        for item in await wardrobe.owned_items(session, viewer=user, customer_id=user.id)
+    ]
+    return render(request, "customer/profile.html", context)
 
 
 @router.post("/me/profile")

@@ -1,11 +1,14 @@
-"""The brand's catalog. (Owned items and lookbooks join this package later.)"""
+"""The brand's catalog and the clothes customers already own. (Lookbooks join later.)"""
 
 from __future__ import annotations
 
+from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import JSON, Column
+from sqlalchemy import JSON, Column, Index
 from sqlmodel import Field, SQLModel
+
+from app.core.types import UTCDateTime, utcnow
 
 
 class Slot(StrEnum):
@@ -43,3 +46,36 @@ class CatalogItem(CatalogItemBase, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     brand_id: int = Field(foreign_key="brand.id")
+
+
+class OwnedItemSource(StrEnum):
+    closet_snapshot = "closet_snapshot"  # captured by the stylist from the video call
+    upload = "upload"  # the customer's own photo
+    purchase = "purchase"  # bought from the brand (then catalog_item_id is set)
+
+
+OWNED_LABEL_MAX = 120
+
+
+class OwnedItemBase(SQLModel):
+    label: str = Field(max_length=OWNED_LABEL_MAX)  # "navy wool coat"
+    slot: str | None = Field(default=None, max_length=16)  # a Slot, when known
+    colour_name: str | None = Field(default=None, max_length=24)
+    colour_rgb: str | None = Field(default=None, max_length=7)  # "#1f2a44"
+    catalog_item_id: int | None = Field(default=None, foreign_key="catalog_item.id")
+
+
+class OwnedItem(OwnedItemBase, table=True):
+    """Something in the customer's own wardrobe: what recommendations combine with."""
+
+    __tablename__ = "owned_item"
+    __table_args__ = (Index("ix_owned_item_customer_created", "customer_id", "created_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    customer_id: int = Field(foreign_key="user_account.id")
+    # Relative to settings.var_dir; served only through the access-checked photo route.
+    photo_path: str | None = Field(default=None, max_length=200)
+    source: str = Field(max_length=16)
+    appointment_id: int | None = Field(default=None, foreign_key="appointment.id", index=True)
+    created_by_id: int = Field(foreign_key="user_account.id")
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
