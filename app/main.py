@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import timedelta
 
 from fastapi import FastAPI
 from fastapi.responses import FileResponse
@@ -19,7 +20,12 @@ from app.booking.reminders import ReminderScheduler
 from app.chat import pages as chat_pages
 from app.chat import router as chat_api
 from app.chat import ws as chat_ws
+from app.chat.notifier import UnreadNotifier
 from app.chat.ws import RateLimiter
+from app.consultation import call as call_page
+from app.consultation import device as device_check
+from app.consultation import pages as consultation_pages
+from app.consultation import router as consultation_api
 from app.consultation import ws as call_ws
 from app.core import devtools, health
 from app.core.config import PROJECT_ROOT, Settings, get_settings
@@ -36,6 +42,9 @@ from app.scheduling import router as scheduling_api
 from app.store import pages as store_pages
 from app.store import router as store_api
 from app.wardrobe import pages as wardrobe_pages
+from app.wardrobe import router as wardrobe_api
+from signaling.media import EchoPeers
+from signaling.members import MemoryMemberStore, RedisMemberStore
 from signaling.rooms import Registry
 
 STATIC_DIR = PROJECT_ROOT / "web" / "static"
@@ -64,14 +73,19 @@ def create_app(
             redis = Redis.from_url(settings.redis_url)
         app.state.redis = redis
         app.state.broker = create_broker(settings.redis_url)
+        members = RedisMemberStore(redis) if redis is not None else MemoryMemberStore()
+        app.state.call_rooms = Registry(bus=app.state.broker, store=members)
         if settings.reminders_enabled:
             app.state.reminders.start(settings.reminder_interval_seconds)
+            app.state.chat_notices.start(settings.chat_notice_interval_seconds)
         try:
             yield
         finally:
             await app.state.reminders.stop()
+            await app.state.chat_notices.stop()
             await app.state.broker.close()
             await app.state.call_rooms.close_all()
+            await app.state.echo_peers.close_all()
             if redis is not None:
                 await redis.aclose()
             if database is None:
@@ -89,10 +103,19 @@ def create_app(
     app.state.broker = MemoryBroker()  # replaced at start-up (Redis when configured)
     app.state.chat_limiter = RateLimiter()
     app.state.call_rooms = Registry()
+    app.state.echo_peers = EchoPeers()  # the device check's server peers
     app.state.postman = Postman(settings, mailer or create_mailer(settings))
     app.state.clock = utcnow
     app.state.reminders = ReminderScheduler(
         db, app.state.postman, settings.public_base_url, lambda: app.state.clock()
+    )
+
+    app.state.chat_notices = UnreadNotifier(
+        db,
+        app.state.postman,
+        settings.public_base_url,
+        lambda: app.state.clock(),
+        timedelta(minutes=settings.chat_unread_notice_minutes),
     )
 
     app.add_middleware(RequestContextMiddleware)
@@ -105,8 +128,11 @@ def create_app(
     app.include_router(booking_api.router)
     app.include_router(scheduling_api.router)
     app.include_router(chat_api.router)
+    app.include_router(consultation_api.router)
+    app.include_router(wardrobe_api.router)
     app.include_router(chat_ws.router)
     app.include_router(call_ws.router)
+    app.include_router(device_check.router)
     app.include_router(account_pages.router)
     app.include_router(customer_pages.router)
     app.include_router(store_pages.router)
@@ -114,6 +140,8 @@ def create_app(
     app.include_router(
         chat_pages.router
     )  # before booking pages: /appointments/{id}/{action} is generic
+    app.include_router(call_page.router)
+    app.include_router(consultation_pages.router)  # before booking pages too
     app.include_router(booking_pages.router)
     app.include_router(scheduling_pages.router)
     app.include_router(devtools.router)

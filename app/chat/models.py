@@ -1,4 +1,10 @@
-"""Conversations between a customer and a stylist, and their numbered messages."""
+"""Conversations between a customer and a stylist, and their numbered messages.
+
+A message is text, a photo (``attachment_*``: a re-encoded copy stored under
+``var/uploads/chat/<conversation>/<attachment_name>``) or a product card (``catalog_item_id``,
+staff only), each with an optional text. ``ReadMark`` also remembers up to which message the
+member was emailed about unread messages (``notified_seq``), so a restart never re-sends a notice.
+"""
 
 from __future__ import annotations
 
@@ -38,6 +44,12 @@ class ChatMessage(SQLModel, table=True):
     client_msg_id: str = Field(max_length=64)
     body: str = Field(max_length=2000)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    catalog_item_id: int | None = Field(default=None, foreign_key="catalog_item.id")
+    attachment_name: str | None = Field(default=None, max_length=64)
+    attachment_type: str | None = Field(default=None, max_length=32)
+    attachment_width: int | None = None
+    attachment_height: int | None = None
+    attachment_bytes: int | None = None
 
 
 class ReadMark(SQLModel, table=True):
@@ -46,3 +58,6 @@ class ReadMark(SQLModel, table=True):
     conversation_id: int = Field(foreign_key="conversation.id", primary_key=True)
     user_id: int = Field(foreign_key="user_account.id", primary_key=True)
     last_read_seq: int = 0
+    # The newest message the member has been emailed about (see app/chat/notifier.py).
+    notified_seq: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    notified_at: datetime | None = Field(default=None, sa_type=UTCDateTime)

@@ -2,17 +2,30 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import and_, case, func, or_
+from sqlalchemy.orm import aliased
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.chat.models import ChatMessage, Conversation, ReadMark
+from app.wardrobe.models import CatalogItem
 
 
 async def conversation_for_update(
     session: AsyncSession, conversation_id: int
 ) -> Conversation | None:
     """The conversation row, locked to the end of the transaction (SQLite: BEGIN IMMEDIATE)."""
-    statement = select(Conversation).where(Conversation.id == conversation_id).with_for_update()
+    # populate_existing: the row is usually in the session already (loaded by the access check);
+    # without it the locked read keeps that stale last_seq and two senders get the same seq.
+    statement = (
+        select(Conversation)
+        .where(Conversation.id == conversation_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
     return (await session.exec(statement)).first()
 
 
@@ -34,6 +47,15 @@ async def by_client_id(
     return (await session.exec(statement)).first()
 
 
+async def by_attachment(
+    session: AsyncSession, conversation_id: int, name: str
+) -> ChatMessage | None:
+    statement = select(ChatMessage).where(
+        ChatMessage.conversation_id == conversation_id, ChatMessage.attachment_name == name
+    )
+    return (await session.exec(statement)).first()
+
+
 async def after(
     session: AsyncSession, conversation_id: int, after_seq: int, limit: int
 ) -> list[ChatMessage]:
@@ -48,3 +70,138 @@ async def after(
 
 async def read_mark(session: AsyncSession, conversation_id: int, user_id: int) -> ReadMark | None:
     return await session.get(ReadMark, (conversation_id, user_id))
+
+
+async def read_mark_for_update(
+    session: AsyncSession, conversation_id: int, user_id: int
+) -> ReadMark | None:
+    statement = (
+        select(ReadMark)
+        .where(ReadMark.conversation_id == conversation_id, ReadMark.user_id == user_id)
+        .with_for_update()
+    )
+    return (await session.exec(statement)).first()
+
+
+def _unread_for(user_id: int, mark: type[ReadMark]):  # type: ignore[no-untyped-def]
+    """Correlated count of the other member's messages after the user's read mark."""
+    return (
+        select(func.count())
+        .select_from(ChatMessage)
+        .where(
+            ChatMessage.conversation_id == Conversation.id,
+            ChatMessage.sender_id != user_id,
+            ChatMessage.seq > func.coalesce(mark.last_read_seq, 0),
+        )
+        .correlate(Conversation, mark)  # type: ignore[arg-type]
+        .scalar_subquery()
+    )
+
+
+async def unread_count(session: AsyncSession, conversation_id: int, user_id: int) -> int:
+    mark = await read_mark(session, conversation_id, user_id)
+    statement = select(func.count()).where(
+        ChatMessage.conversation_id == conversation_id,
+        ChatMessage.sender_id != user_id,
+        ChatMessage.seq > (mark.last_read_seq if mark else 0),
+    )
+    return int((await session.exec(statement)).one())
+
+
+async def for_member(
+    session: AsyncSession, user_id: int
+) -> list[tuple[Conversation, int, datetime | None]]:
+    """The user's conversations with their unread count and last message time, newest first."""
+    mark = aliased(ReadMark)
+    last_at = (
+        select(func.max(ChatMessage.created_at))
+        .where(ChatMessage.conversation_id == Conversation.id)
+        .correlate(Conversation)
+        .scalar_subquery()
+    )
+    statement = (
+        select(Conversation, _unread_for(user_id, mark), last_at)  # type: ignore[call-overload]
+        .outerjoin(
+            mark,
+            and_(mark.conversation_id == Conversation.id, mark.user_id == user_id),  # type: ignore[arg-type]
+        )
+        .where(or_(Conversation.customer_id == user_id, Conversation.staff_id == user_id))
+        .order_by(col(Conversation.last_seq) == 0, last_at.desc(), col(Conversation.id).desc())
+    )
+    rows = (await session.exec(statement)).all()
+    return [(conversation, int(unread), when) for conversation, unread, when in rows]
+
+
+@dataclass(frozen=True)
+class UnreadBurst:
+    """Messages one member has neither read nor been emailed about."""
+
+    conversation_id: int
+    recipient_id: int
+    sender_id: int
+    first_seq: int
+    last_seq: int
+    count: int
+
+
+async def unnoticed_unread(session: AsyncSession, waited_since: datetime) -> list[UnreadBurst]:
+    """Bursts whose oldest unread, un-notified message was written at or before ``waited_since``."""
+    found: list[UnreadBurst] = []
+    for recipient, sender in (
+        (Conversation.customer_id, Conversation.staff_id),
+        (Conversation.staff_id, Conversation.customer_id),
+    ):
+        mark = aliased(ReadMark)
+        seen = func.coalesce(
+            case(
+                (mark.last_read_seq > mark.notified_seq, mark.last_read_seq),  # type: ignore[arg-type]
+                else_=mark.notified_seq,
+            ),
+            0,
+        )
+        statement = (
+            select(  # type: ignore[call-overload]
+                Conversation.id,
+                recipient,
+                sender,
+                func.min(ChatMessage.seq),
+                func.max(ChatMessage.seq),
+                func.count(),
+            )
+            .join(ChatMessage, ChatMessage.conversation_id == Conversation.id)  # type: ignore[arg-type]
+            .outerjoin(
+                mark,
+                and_(mark.conversation_id == Conversation.id, mark.user_id == recipient),  # type: ignore[arg-type]
+            )
+            .where(ChatMessage.sender_id == sender, ChatMessage.seq > seen)
+            .group_by(Conversation.id, recipient, sender)
+            .having(func.min(ChatMessage.created_at) <= waited_since)
+        )
+        for row in (await session.exec(statement)).all():
+            found.append(UnreadBurst(*(int(value) for value in row)))
+    return found
+
+
+async def catalog_search(
+    session: AsyncSession, brand_id: int, query: str, limit: int
+) -> list[CatalogItem]:
+    """Active catalog items of a brand whose code, name or colour contains ``query``.
+
+    Read-only use of the wardrobe's table (the wardrobe service has no search of this shape).
+    """
+    statement = select(CatalogItem).where(
+        CatalogItem.brand_id == brand_id,
+        col(CatalogItem.is_active).is_(True),
+    )
+    if query:
+        pattern = "%" + query.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        statement = statement.where(
+            or_(
+                col(CatalogItem.sku).ilike(pattern, escape="\\"),
+                col(CatalogItem.name_ja).ilike(pattern, escape="\\"),
+                col(CatalogItem.name_en).ilike(pattern, escape="\\"),
+                col(CatalogItem.colour_name).ilike(pattern, escape="\\"),
+            )
+        )
+    statement = statement.order_by(col(CatalogItem.sku)).limit(limit)
+    return list((await session.exec(statement)).all())

@@ -1,8 +1,12 @@
 """The chat websocket: connection handling only; every message gets its own short DB transaction.
 
-Frames (JSON): client ``hello {last_seq}`` first, then ``send {client_msg_id, body}``, ``typing``,
-``read {seq}``. Server: ``message`` (replayed or live, in seq order, never twice), ``ready``,
-``ack {client_msg_id, seq}``, ``typing {from}``, ``read {from, seq}``, ``error {code, detail}``.
+Frames (JSON): client ``hello {last_seq}`` first, then ``send {client_msg_id, body}`` (a stylist
+may add ``catalog_item_id`` to send a product card; the body is then optional), ``typing``,
+``read {seq}``. Server: ``message`` (replayed or live, in seq order, never twice; with
+``attachment {url, width, height, content_type}`` or ``product {...}`` when it carries one),
+``ready {last_seq, unread}``, ``ack {client_msg_id, seq}``, ``typing {from}``, ``read {from, seq}``,
+``error {code, detail}``. Photos are uploaded over HTTP (``POST .../attachments``) and arrive here
+as ordinary ``message`` frames.
 """
 
 from __future__ import annotations
@@ -47,6 +51,12 @@ class RateLimiter:
         return False
 
 
+def _describe(error: Any) -> str:
+    message = str(error["msg"]).removeprefix("Value error, ")
+    where = ".".join(map(str, error["loc"]))
+    return f"{where}: {message}" if where else message
+
+
 async def _send(websocket: WebSocket, payload: dict[str, Any]) -> None:
     await websocket.send_text(json.dumps(payload, ensure_ascii=False, default=str))
 
@@ -83,7 +93,10 @@ async def chat_socket(websocket: WebSocket, conversation_id: int) -> None:
             return
         state = {"last_sent": last_seq}
         await _catch_up(websocket, db, user, conversation_id, state)
-        await _send(websocket, {"type": "ready", "last_seq": state["last_sent"]})
+        async with transaction(db) as session:
+            conversation = await service.load(session, viewer=user, conversation_id=conversation_id)
+            unread = await service.unread(session, viewer=user, conversation=conversation)
+        await _send(websocket, {"type": "ready", "last_seq": state["last_sent"], "unread": unread})
         receiver = asyncio.create_task(_receive(websocket, db, user, conversation_id, broker))
         sender = asyncio.create_task(_forward(websocket, db, user, conversation_id, items, state))
         _done, pending = await asyncio.wait({receiver, sender}, return_when=asyncio.FIRST_COMPLETED)
@@ -102,9 +115,10 @@ async def _catch_up(
             batch = await service.missed(
                 session, viewer=user, conversation_id=conversation_id, after_seq=state["last_sent"]
             )
-        for message in batch:
-            await _send(websocket, service.to_out(message).model_dump())
-            state["last_sent"] = message.seq
+            frames = await service.to_outs(session, batch)
+        for frame in frames:
+            await _send(websocket, frame.model_dump(mode="json"))
+            state["last_sent"] = frame.seq
         if len(batch) < service.PAGE:
             return
 
@@ -206,7 +220,7 @@ async def _handle_send(
                 "type": "error",
                 "code": "invalid_message",
                 "client_msg_id": frame.get("client_msg_id"),
-                "detail": f"{'.'.join(map(str, first['loc']))}: {first['msg']}",
+                "detail": _describe(first),
             },
         )
         return
@@ -226,7 +240,7 @@ async def _handle_send(
             message, _new = await service.post(
                 session, viewer=user, conversation_id=conversation_id, data=data
             )
-            out = service.to_out(message).model_dump(mode="json")
+            out = (await service.to_out(session, message)).model_dump(mode="json")
     except AppError as exc:
         await _send(
             websocket,

@@ -44,9 +44,17 @@ class Settings(BaseSettings):
     call_opens_minutes_before: int = 10
     call_grace_minutes_after: int = 30
 
-    # The in-process reminder scheduler (tests drive it by hand).
+    # The in-process periodic jobs: appointment reminders and unread-chat emails (tests drive
+    # them by hand).
     reminders_enabled: bool = True
     reminder_interval_seconds: float = Field(default=30.0, gt=0)
+
+    # Chat photos: largest upload accepted and most decoded pixels (decompression bombs).
+    chat_photo_max_bytes: int = Field(default=10 * 1024 * 1024, ge=1024)
+    chat_photo_max_pixels: int = Field(default=40_000_000, ge=10_000)
+    # A message still unread after this long is announced to its recipient by email, once.
+    chat_unread_notice_minutes: int = Field(default=15, ge=1, le=24 * 60)
+    chat_notice_interval_seconds: float = Field(default=60.0, gt=0)
 
     session_days: int = Field(default=14, ge=1, le=90)
     password_reset_minutes: int = Field(default=60, ge=5, le=24 * 60)

@@ -5,6 +5,7 @@ from sqlmodel import SQLModel
 from app.accounts import models as accounts_models
 from app.booking import models as booking_models
 from app.chat import models as chat_models
+from app.consultation import models as consultation_models
 from app.customer import models as customer_models
 from app.scheduling import models as scheduling_models
 from app.store import models as store_models
@@ -16,6 +17,7 @@ __all__ = [
     "accounts_models",
     "booking_models",
     "chat_models",
+    "consultation_models",
     "customer_models",
     "metadata",
     "scheduling_models",

@@ -13,8 +13,10 @@ _DESCRIPTIONS = {
     404: "No such resource.",
     409: "Conflicts with what is already stored.",
     410: "The link has expired.",
+    413: "The upload is too large (the detail gives the limit).",
     422: "A field is invalid; `fields` names each one.",
     429: "Too many requests; try again later.",
+    503: "The server cannot do this right now; try again shortly.",
 }
 
 

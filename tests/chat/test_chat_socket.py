@@ -22,8 +22,17 @@ from websockets.exceptions import ConnectionClosed, InvalidStatus
 
 from app.booking.models import Appointment
 from app.chat.models import Conversation
-from tests.factories import make_customer, make_service, make_store, make_stylist, tomorrow_at
+from app.store.models import Brand
+from tests.factories import (
+    make_customer,
+    make_item,
+    make_service,
+    make_store,
+    make_stylist,
+    tomorrow_at,
+)
 from tests.live import Person, Server, live_app, person_with_session
+from tests.photos import gps_of, photo
 
 
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
@@ -61,6 +70,9 @@ async def world(server: Server) -> AsyncIterator[dict]:
         conversation = Conversation(customer_id=customer.id, staff_id=stylist.id, store_id=store.id)
         session.add(conversation)
         await session.flush()
+        brand = await session.get(Brand, store.brand_id)
+        item = await make_item(session, brand, name_ja="紺のブラウス", name_en="Navy blouse")
+        gone = await make_item(session, brand, is_active=False)
         people = {
             "customer": await person_with_session(session, customer),
             "stylist": await person_with_session(session, stylist),
@@ -69,7 +81,7 @@ async def world(server: Server) -> AsyncIterator[dict]:
             "expired": await person_with_session(session, customer, expired=True),
         }
         await session.commit()
-        yield {"conversation": conversation.id, **people}
+        yield {"conversation": conversation.id, "item": item.id, "gone": gone.id, **people}
     await server.db.engine.dispose()
 
 
@@ -223,6 +235,86 @@ class TestDelivery:
                     frame = json.loads(await asyncio.wait_for(stylist.recv(), 10))
                 codes.append(frame.get("code", "ack"))
         assert codes.count("ack") == 30 and codes.count("rate_limited") == 1
+
+
+class TestRichMessages:
+    async def test_a_product_card_reaches_the_customer_and_only_stylists_send_them(
+        self, server: Server, world: dict
+    ) -> None:
+        async with (
+            _open(server, world["conversation"], world["customer"]) as me,
+            _open(server, world["conversation"], world["stylist"]) as stylist,
+        ):  # type: ignore[attr-defined]
+            await _hello(me, 0)
+            await _hello(stylist, 0)
+            card = {"type": "send", "client_msg_id": "card", "catalog_item_id": world["item"]}
+            await stylist.send(json.dumps(card))
+            assert (await _until(stylist, "ack"))["client_msg_id"] == "card"
+            seen = await _until(me, "message")
+            assert seen["body"] == "" and seen["attachment"] is None
+            assert (seen["product"]["name_ja"], seen["product"]["price_yen"]) == (
+                "紺のブラウス",
+                12100,
+            )
+            for frame, code in (
+                ({**card, "catalog_item_id": world["gone"], "client_msg_id": "g"}, "conflict"),
+                ({**card, "catalog_item_id": 2_000_000_000, "client_msg_id": "u"}, "not_found"),
+            ):
+                await stylist.send(json.dumps(frame))
+                error = await _until(stylist, "error")
+                assert (error["code"], error["client_msg_id"]) == (code, frame["client_msg_id"])
+            await me.send(json.dumps({**card, "client_msg_id": "mine"}))
+            error = await _until(me, "error")
+            assert error["code"] == "forbidden" and "stylist" in error["detail"]
+        replay = await _history(server, world["customer"], world["conversation"])
+        assert [m["client_msg_id"] for m in replay] == ["card"]
+
+    async def test_an_uploaded_photo_arrives_as_a_message_frame(
+        self, server: Server, world: dict
+    ) -> None:
+        async with _open(server, world["conversation"], world["stylist"]) as stylist:  # type: ignore[attr-defined]
+            await _hello(stylist, 0)
+            name, value = world["customer"].cookie.split("=", 1)
+            async with httpx.AsyncClient(base_url=server.http, cookies={name: value}) as customer:
+                token = (await customer.get("/api/v1/auth/csrf")).json()["csrf_token"]
+                response = await customer.post(
+                    f"/api/v1/conversations/{world['conversation']}/attachments",
+                    headers={"X-CSRF-Token": token},
+                    data={"client_msg_id": "photo-1"},
+                    files={"file": ("IMG_0001.HEIC", photo("HEIF", gps=True), "image/heic")},
+                )
+                assert response.status_code == 201, response.text
+            frame = await _until(stylist, "message")
+            assert frame["seq"] == response.json()["seq"]
+            assert frame["attachment"]["content_type"] == "image/jpeg"
+            async with httpx.AsyncClient(
+                base_url=server.http, headers={"Cookie": world["stylist"].cookie}
+            ) as client:
+                served = await client.get(frame["attachment"]["url"])
+            assert served.status_code == 200 and gps_of(served.content) == {}
+
+    async def test_ready_tells_how_many_messages_are_unread(
+        self, server: Server, world: dict
+    ) -> None:
+        async with _open(server, world["conversation"], world["customer"]) as me:  # type: ignore[attr-defined]
+            await _hello(me, 0)
+            for index in range(2):
+                await me.send(
+                    json.dumps({"type": "send", "client_msg_id": f"u{index}", "body": "?"})
+                )
+                await _until(me, "ack")
+            async with _open(server, world["conversation"], world["stylist"]) as stylist:  # type: ignore[attr-defined]
+                await stylist.send(json.dumps({"type": "hello", "last_seq": 0}))
+                ready = await _until(stylist, "ready")
+                assert ready["unread"] == 2
+                await stylist.send(json.dumps({"type": "read", "seq": ready["last_seq"]}))
+                assert (await _until(me, "read"))["seq"] == 2  # stored, then announced
+        async with _open(server, world["conversation"], world["stylist"]) as stylist:  # type: ignore[attr-defined]
+            await stylist.send(json.dumps({"type": "hello", "last_seq": 2}))
+            assert (await _until(stylist, "ready"))["unread"] == 0
+        async with _open(server, world["conversation"], world["customer"]) as me:  # type: ignore[attr-defined]
+            await me.send(json.dumps({"type": "hello", "last_seq": 2}))
+            assert (await _until(me, "ready"))["unread"] == 0  # one's own messages never count
 
 
 async def _history(server: Server, person: Person, conversation: int) -> list[dict]:
