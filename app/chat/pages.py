@@ -6,11 +6,9 @@ from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
 from app.accounts.deps import CsrfProtected, CurrentUser
-from app.accounts.models import User
 from app.booking import service as booking
-from app.chat import service
+from app.chat import service, views
 from app.core.db import SessionDep
-from app.core.images import accepted_formats
 from app.core.templating import render
 from app.core.types import IdPath
 
@@ -39,20 +37,6 @@ async def conversation_page(
     request: Request, conversation_id: IdPath, user: CurrentUser, session: SessionDep
 ) -> Response:
     conversation = await service.load(session, viewer=user, conversation_id=conversation_id)
-    other = await session.get(User, service.other_member(conversation, user))
-    name = f"{other.family_name} {other.given_name}" if other else ""
-    can_write = user.id in (conversation.customer_id, conversation.staff_id)
     settings = request.app.state.settings
-    return render(
-        request,
-        "chat/conversation.html",
-        {
-            "conversation": conversation,
-            "other_name": name,
-            "can_write": can_write,
-            "can_send_products": can_write and user.id == conversation.staff_id,
-            "unread": await service.unread(session, viewer=user, conversation=conversation),
-            "photo_formats": accepted_formats(),
-            "photo_max_mb": f"{settings.chat_photo_max_bytes / 1024 / 1024:g}",
-        },
-    )
+    context = await views.panel(session, viewer=user, conversation=conversation, settings=settings)
+    return render(request, "chat/conversation.html", context)

@@ -9,6 +9,7 @@ from app.accounts.deps import CurrentUser
 from app.booking import service as booking
 from app.booking import views as booking_views
 from app.chat import service as chat
+from app.chat import views as chat_views
 from app.consultation.window import call_window
 from app.core.db import WriteSessionDep
 from app.core.i18n import format_datetime
@@ -37,7 +38,7 @@ async def call_page(
         role, other_name = "stylist", view.customer
     else:
         role, other_name = "manager", view.customer
-    conversation_id = None
+    chat_panel = None
     if role != "manager":
         conversation = await chat.open_conversation(
             session,
@@ -45,7 +46,9 @@ async def call_page(
             customer_id=appointment.customer_id,
             staff_id=appointment.staff_id,
         )
-        conversation_id = conversation.id
+        chat_panel = await chat_views.panel(
+            session, viewer=user, conversation=conversation, settings=settings
+        )
     return render(
         request,
         "consultation/call.html",
@@ -56,6 +59,6 @@ async def call_page(
             "other_name": other_name,
             "window_state": window.state(utcnow()),
             "opens_at": format_datetime(window.opens_at, view.time_zone, user.locale),
-            "conversation_id": conversation_id,
-        },
+        }
+        | ({"chat": True, **chat_panel} if chat_panel else {"chat": False}),
     )

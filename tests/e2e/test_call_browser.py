@@ -18,7 +18,7 @@ from tests.e2e.conftest import LiveServer, open_tab
 from tests.e2e.test_accounts_browser import log_in
 
 CUSTOMER = "yuki.sato@example.jp"
-STYLIST = "aiko.tanaka@kinari.example"
+STYLIST = "misaki.suzuki@kinari.example"  # not the pair the chat test uses
 
 
 async def _appointment_starting_soon(live_server: LiveServer) -> int:
@@ -108,6 +108,20 @@ class TestConsultationCall:
                 await _poll(tab.page, CONNECTED)
                 frames = await _poll(tab.page, FRAMES_DECODED)
                 assert isinstance(frames, int) and frames > 30
+
+            # An ICE restart renegotiates the same connection: media keeps flowing.
+            first_pc = await stylist.page.evaluate("() => window.ccCall.restartAll() || 1")
+            assert first_pc == 1
+            await _poll(stylist.page, "() => window.ccCall.restarts >= 1")
+            await _poll(stylist.page, CONNECTED)
+            # The customer's signaling socket drops: they come back into the call, not the lobby.
+            await customer.page.evaluate("() => window.ccCall.socket.close()")
+            await _poll(customer.page, "() => window.ccCall.socket.readyState === 1")
+            await _poll(customer.page, CONNECTED)
+            await _poll(stylist.page, CONNECTED)
+            await expect(customer.page.locator("#lobby")).to_be_hidden()
+            frames = await _poll(customer.page, FRAMES_DECODED)
+            assert isinstance(frames, int) and frames > 30
 
             # Chat beside the video, both ways.
             await customer.page.locator("#chat-input").fill("Here is my navy skirt")
