@@ -80,8 +80,8 @@ class TestConsultationCall:
     ) -> None:
         base = live_server.base_url
         appointment_id = await _appointment_starting_soon(live_server)
-        customer = await open_tab(browser, locale="en", phone=True)
-        stylist = await open_tab(browser, locale="en", phone=False)
+        customer = await open_tab(browser, locale="ja", phone=True)
+        stylist = await open_tab(browser, locale="ja", phone=False)
         try:
             await log_in(customer.page, base, CUSTOMER, DEMO_PASSWORD)
             await log_in(stylist.page, base, STYLIST, DEMO_PASSWORD)
@@ -92,7 +92,7 @@ class TestConsultationCall:
             await expect(join).to_be_enabled()
             await expect(customer.page.locator("#camera-select")).not_to_be_empty()
             await join.click()
-            await expect(customer.page.locator("#lobby-status")).to_contain_text("in the lobby")
+            await expect(customer.page.locator("#lobby-status")).to_contain_text("待機室に入りました")
             await customer.shot("call-lobby-phone")
 
             # The stylist joins, sees the customer waiting, and admits them.
@@ -137,7 +137,7 @@ class TestConsultationCall:
 
             # Muting is seen on the other side.
             await customer.page.locator("#mute-button").click()
-            await expect(stylist.page.locator("#remote-state")).to_contain_text("Microphone off")
+            await expect(stylist.page.locator("#remote-state")).to_contain_text("マイクオフ")
             await expect(stylist.page.locator("#call")).to_have_attribute(
                 "data-remote-muted", "true"
             )
@@ -170,12 +170,12 @@ class TestConsultationCall:
             appointment.ends_at += timedelta(days=1)
             await session.commit()
         await db.dispose()
-        customer = await open_tab(browser, locale="en", phone=True)
+        customer = await open_tab(browser, locale="ja", phone=True)
         try:
             await log_in(customer.page, base, CUSTOMER, DEMO_PASSWORD)
             await customer.page.goto(f"{base}/appointments/{appointment_id}/call")
             await expect(customer.page.locator("#closed-title")).to_have_text(
-                "The video session is not open"
+                "現在ビデオ相談には参加できません"
             )
             await expect(customer.page.locator("#join-button")).to_have_count(0)
         finally:
