@@ -73,7 +73,11 @@ def create_app(
             redis = Redis.from_url(settings.redis_url)
         app.state.redis = redis
         app.state.broker = create_broker(settings.redis_url)
-        members = RedisMemberStore(redis) if redis is not None else MemoryMemberStore()
+        members = (
+            RedisMemberStore(redis, prefix=f"{settings.redis_key_prefix}:call")
+            if redis is not None
+            else MemoryMemberStore()
+        )
         app.state.call_rooms = Registry(bus=app.state.broker, store=members)
         if settings.reminders_enabled:
             app.state.reminders.start(settings.reminder_interval_seconds)

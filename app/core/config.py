@@ -21,6 +21,9 @@ class Settings(BaseSettings):
     database_url: str = ""
     secret_key: str = ""
     redis_url: str | None = None
+    # Prefix of the keys this deployment keeps in Redis (call membership), so several deployments
+    # or test runs can share one Redis without seeing each other's rooms.
+    redis_key_prefix: str = "closetcall"
     public_base_url: str = "http://127.0.0.1:8000"
     default_locale: Literal["ja", "en"] = "ja"
     default_time_zone: str = "Asia/Tokyo"

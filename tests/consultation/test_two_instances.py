@@ -10,6 +10,7 @@ from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from websockets.asyncio.client import ClientConnection, connect
@@ -44,7 +45,10 @@ def instances(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pair]:
     asyncio.run(_exec(PG_URL, f'CREATE SCHEMA "{schema}"'))
     bases: list[str] = []
     try:
-        with _instance(tmp_path_factory, schema) as one, _instance(tmp_path_factory, schema) as two:
+        with (
+            _instance(tmp_path_factory, schema) as one,
+            _instance(tmp_path_factory, schema) as two,
+        ):
             bases = [one, two]
             yield Pair(
                 one.replace("http://", "ws://"),
@@ -53,10 +57,21 @@ def instances(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pair]:
             )
     finally:
         asyncio.run(_exec(PG_URL, f'DROP SCHEMA "{schema}" CASCADE'))
+        asyncio.run(_forget_keys(REDIS_URL, f"{schema}:*"))
     assert len(bases) == 2
 
 
-def _instance(tmp_path_factory: pytest.TempPathFactory, schema: str) -> object:
+async def _forget_keys(url: str, pattern: str) -> None:
+    from redis.asyncio import Redis
+
+    client = Redis.from_url(url)
+    keys = await client.keys(pattern)
+    if keys:
+        await client.delete(*keys)
+    await client.aclose()
+
+
+def _instance(tmp_path_factory: pytest.TempPathFactory, schema: str) -> Any:
     var_dir: Path = tmp_path_factory.mktemp("instance")
     port = free_port()
     settings = Settings(
@@ -65,6 +80,7 @@ def _instance(tmp_path_factory: pytest.TempPathFactory, schema: str) -> object:
         secret_key=SECRET,
         database_url=PG_URL,
         redis_url=REDIS_URL,
+        redis_key_prefix=schema,  # both instances share it; earlier runs' rooms are not seen
         cookie_secure=False,
         reminders_enabled=False,
         public_base_url=f"http://127.0.0.1:{port}",
