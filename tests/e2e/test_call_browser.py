@@ -28,7 +28,7 @@ async def _appointment_starting_soon(live_server: LiveServer) -> int:
         stylist = (await session.exec(select(User).where(User.email == STYLIST))).one()
         service = (await session.exec(select(Service))).first()
         assert service is not None
-        start = utcnow() + timedelta(minutes=5)
+        start = utcnow() - timedelta(minutes=2)  # under way: the wrap-up and rating are allowed
         appointment = Appointment(
             store_id=service.store_id,
             service_id=service.id,
@@ -92,7 +92,9 @@ class TestConsultationCall:
             await expect(join).to_be_enabled()
             await expect(customer.page.locator("#camera-select")).not_to_be_empty()
             await join.click()
-            await expect(customer.page.locator("#lobby-status")).to_contain_text("待機室に入りました")
+            await expect(customer.page.locator("#lobby-status")).to_contain_text(
+                "待機室に入りました"
+            )
             await customer.shot("call-lobby-phone")
 
             # The stylist joins, sees the customer waiting, and admits them.
@@ -135,6 +137,25 @@ class TestConsultationCall:
                 "Lovely, hold it closer"
             )
 
+            # Camera off and screen sharing are shown to the other side too.
+            await customer.page.locator("#camera-button").click()
+            await expect(stylist.page.locator("#remote-state")).to_contain_text("カメラオフ")
+            await customer.page.locator("#camera-button").click()
+            await expect(stylist.page.locator("#call")).to_have_attribute(
+                "data-remote-camera-off", "false"
+            )
+            await stylist.page.locator("#share-button").click()
+            await expect(customer.page.locator("#remote-state")).to_contain_text("画面を共有中")
+            await stylist.page.locator("#share-button").click()
+            await expect(customer.page.locator("#remote-state")).not_to_contain_text("画面を共有中")
+
+            # The stylist keeps a still of the garment the customer holds up.
+            await stylist.page.locator("#snapshot-label").fill("紺のウールコート")
+            await stylist.page.locator("#snapshot-form button[type=submit]").click()
+            await expect(stylist.page.locator("#snapshot-status")).to_have_text(
+                "お客様のクローゼットに保存しました。"
+            )
+
             # Muting is seen on the other side.
             await customer.page.locator("#mute-button").click()
             await expect(stylist.page.locator("#remote-state")).to_contain_text("マイクオフ")
@@ -153,6 +174,30 @@ class TestConsultationCall:
             for tab in (customer, stylist):
                 assert await tab.page.evaluate("() => window.ccCall.peers.size") == 0
                 assert tab.problems == []
+
+            # Wrap-up by the stylist, rating by the customer: both land in the history.
+            await stylist.page.locator("#ended a.button").click()
+            await stylist.page.locator("#f-summary").fill("紺のコートに合う明るいニットを提案")
+            await stylist.page.locator("input[name=outcome]").first.check()
+            await stylist.page.locator("form[action$='/wrapup'] button[type=submit]").click()
+            await expect(stylist.page.locator("main")).to_contain_text(
+                "紺のコートに合う明るいニットを提案"
+            )
+            await customer.page.locator("#ended a.button").click()
+            await customer.page.locator(".star-choice").nth(4).click()
+            await customer.page.locator("#f-comment").fill("クローゼットを見てもらえて安心しました")
+            await customer.page.locator("form.rating-form button[type=submit]").click()
+            await expect(customer.page.locator("main")).to_contain_text(
+                "紺のコートに合う明るいニットを提案"
+            )  # the stylist's summary is shared with the customer
+            await stylist.page.reload()
+            await expect(stylist.page.locator("main")).to_contain_text(
+                "クローゼットを見てもらえて安心しました"
+            )
+            # The snapshot is in the customer's wardrobe on their profile.
+            await customer.page.goto(f"{base}/me/profile")
+            await expect(customer.page.locator("main")).to_contain_text("紺のウールコート")
+            await customer.shot("call-profile-wardrobe-phone")
         finally:
             await customer.context.close()
             await stylist.context.close()
