@@ -9,8 +9,6 @@ after the SMTP hand-over but before the commit would send that reminder again.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
 from collections.abc import Callable
 from datetime import datetime, timedelta
@@ -20,18 +18,21 @@ from app.booking import repository as repo
 from app.core.db import Database
 from app.core.events import run_after_commit
 from app.core.mail import Postman
+from app.core.periodic import Periodic
 
 log = logging.getLogger(__name__)
 
 WINDOWS = (("24h", 24 * 3600), ("1h", 3600))
 
 
-class ReminderScheduler:
+class ReminderScheduler(Periodic):
+    name = "appointment reminders"
+
     def __init__(
         self, db: Database, postman: Postman, base_url: str, clock: Callable[[], datetime]
     ) -> None:
         self.db, self.postman, self.base_url, self.clock = db, postman, base_url, clock
-        self._task: asyncio.Task[None] | None = None
+        super().__init__()
 
     async def tick(self) -> int:
         """Send every reminder that is due now; returns how many were sent."""
@@ -64,21 +65,3 @@ class ReminderScheduler:
             await run_after_commit(session, strict=True)
             await session.commit()
         return sent
-
-    async def _run(self, interval: float) -> None:
-        while True:
-            try:
-                await self.tick()
-            except Exception:
-                log.exception("reminder tick failed; will retry")
-            await asyncio.sleep(interval)
-
-    def start(self, interval: float = 30.0) -> None:
-        self._task = asyncio.create_task(self._run(interval), name="reminders")
-
-    async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None

@@ -15,8 +15,6 @@ link; never the whole conversation.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
 from collections.abc import Callable
 from datetime import datetime, timedelta
@@ -28,6 +26,7 @@ from app.chat import repository as repo
 from app.chat.models import ChatMessage, ReadMark
 from app.core.db import Database, write_transaction
 from app.core.mail import Postman
+from app.core.periodic import Periodic
 from app.wardrobe import service as wardrobe
 
 log = logging.getLogger(__name__)
@@ -40,7 +39,9 @@ def preview_of(text: str) -> str:
     return flat if len(flat) <= PREVIEW_CHARS else flat[: PREVIEW_CHARS - 1] + "…"
 
 
-class UnreadNotifier:
+class UnreadNotifier(Periodic):
+    name = "chat unread notices"
+
     def __init__(
         self,
         db: Database,
@@ -51,7 +52,7 @@ class UnreadNotifier:
     ) -> None:
         self.db, self.postman, self.base_url, self.clock = db, postman, base_url, clock
         self.wait = wait
-        self._task: asyncio.Task[None] | None = None
+        super().__init__()
 
     async def tick(self, now: datetime | None = None) -> int:
         """Send every notice that is due at ``now`` (default: the clock); returns how many."""
@@ -124,21 +125,3 @@ class UnreadNotifier:
             "product": product,
             "link": f"{self.base_url}/conversations/{burst.conversation_id}",
         }
-
-    async def _run(self, interval: float) -> None:
-        while True:
-            try:
-                await self.tick()
-            except Exception:
-                log.exception("unread notice tick failed; will retry")
-            await asyncio.sleep(interval)
-
-    def start(self, interval: float = 60.0) -> None:
-        self._task = asyncio.create_task(self._run(interval), name="chat-unread-notices")
-
-    async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None

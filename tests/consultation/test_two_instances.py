@@ -15,7 +15,6 @@ from typing import Any
 import pytest
 from websockets.asyncio.client import ClientConnection, connect
 
-from app.booking.models import Appointment
 from app.chat.models import Conversation
 from app.core.config import Settings
 from app.core.db import Database, create_engine
@@ -23,7 +22,13 @@ from app.core.mail import FileOutbox
 from app.core.types import utcnow
 from app.main import create_app
 from tests.conftest import PG_URL, REDIS_URL, free_port, service_missing
-from tests.factories import make_customer, make_service, make_store, make_stylist
+from tests.factories import (
+    make_appointment,
+    make_customer,
+    make_service,
+    make_store,
+    make_stylist,
+)
 from tests.live import SECRET, Person, _exec, person_with_session, serve
 
 
@@ -99,19 +104,13 @@ async def people(instances: Pair) -> AsyncIterator[dict]:
         store = await make_store(session)
         stylist, customer = await make_stylist(session, store), await make_customer(session)
         service = await make_service(session, store)
-        start = utcnow() + timedelta(minutes=3)
-        appointment = Appointment(
-            store_id=store.id,
-            service_id=service.id,
-            customer_id=customer.id,
-            staff_id=stylist.id,
-            starts_at=start,
-            ends_at=start + timedelta(minutes=30),
-            blocked_from=start,
-            blocked_until=start + timedelta(minutes=30),
+        appointment = await make_appointment(
+            session,
+            customer=customer,
+            stylist=stylist,
+            service=service,
+            start=utcnow() + timedelta(minutes=3),
         )
-        session.add(appointment)
-        await session.flush()
         conversation = Conversation(customer_id=customer.id, staff_id=stylist.id, store_id=store.id)
         session.add(conversation)
         await session.flush()

@@ -16,6 +16,7 @@ from app.core.types import utcnow
 from app.demo.loader import DEMO_PASSWORD
 from tests.e2e.conftest import LiveServer, open_tab
 from tests.e2e.test_accounts_browser import log_in
+from tests.factories import make_appointment
 
 CUSTOMER = "yuki.sato@example.jp"
 STYLIST = "misaki.suzuki@kinari.example"  # not the pair the chat test uses
@@ -28,18 +29,13 @@ async def _appointment_starting_soon(live_server: LiveServer) -> int:
         stylist = (await session.exec(select(User).where(User.email == STYLIST))).one()
         service = (await session.exec(select(Service))).first()
         assert service is not None
-        start = utcnow() - timedelta(minutes=2)  # under way: the wrap-up and rating are allowed
-        appointment = Appointment(
-            store_id=service.store_id,
-            service_id=service.id,
-            customer_id=customer.id,  # type: ignore[arg-type]
-            staff_id=stylist.id,  # type: ignore[arg-type]
-            starts_at=start,
-            ends_at=start + timedelta(minutes=30),
-            blocked_from=start,
-            blocked_until=start + timedelta(minutes=40),
+        appointment = await make_appointment(
+            session,
+            customer=customer,
+            stylist=stylist,
+            service=service,
+            start=utcnow() - timedelta(minutes=2),  # under way: wrap-up and rating are allowed
         )
-        session.add(appointment)
         await session.commit()
         appointment_id = appointment.id
     await db.dispose()
