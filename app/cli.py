@@ -1,4 +1,4 @@
-"""The ``closetcall`` command: serve, migrate, demo, create-admin."""
+"""The ``closetcall`` command: serve, migrate, demo, create-admin, import-catalog."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import asyncio
 import getpass
 import logging
 import sys
+from pathlib import Path
 
 from app.core.config import get_settings
 
@@ -61,6 +62,46 @@ async def _with_database(action: str, **kwargs: object) -> int:
     return 0
 
 
+async def _import_catalog(data: bytes, filename: str, brand: str | None) -> int:
+    """Exit 0 when every row imported, 1 when some were invalid, 2 when nothing could be read."""
+    from app.core.db import Database, create_engine, write_transaction
+    from app.core.migrate import upgrade
+    from app.wardrobe import service
+    from app.wardrobe.catalog_import import UnreadableCatalog
+
+    db = Database(create_engine(get_settings().database_url))
+    try:
+        await upgrade(db.engine)
+        async with write_transaction(db) as session:
+            report = await service.import_catalog(
+                session, data=data, filename=filename, brand=brand
+            )
+    except UnreadableCatalog as exc:
+        print(f"{filename}: {exc.detail}", file=sys.stderr)
+        return 2
+    finally:
+        await db.dispose()
+    for problem in report.problems():
+        print(problem, file=sys.stderr)
+    print(f"{filename}: {report.summary()}")
+    return 0 if report.invalid == 0 else 1
+
+
+def _read_catalog_file(args: argparse.Namespace) -> int:
+    from app.core.i18n import gettext as _
+    from app.core.i18n import set_locale
+
+    set_locale(args.lang)
+    path: Path = args.file
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        reason = exc.strerror or str(exc)
+        print(_("Cannot read %(file)s: %(reason)s", file=str(path), reason=reason), file=sys.stderr)
+        return 2
+    return asyncio.run(_import_catalog(data, path.name, args.brand))
+
+
 def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     parser = argparse.ArgumentParser(prog="closetcall", description="Closet Call server tools")
@@ -74,10 +115,20 @@ def main(argv: list[str] | None = None) -> int:
     admin.add_argument("email")
     admin.add_argument("--family-name", default="管理")
     admin.add_argument("--given-name", default="者")
+    catalog = sub.add_parser(
+        "import-catalog",
+        help="create or update catalog items and stock from a CSV or JSON file "
+        "(docs/catalog-import.md)",
+    )
+    catalog.add_argument("file", type=Path, help="a .csv or .json file")
+    catalog.add_argument("--brand", help="the brand's code (slug); needed with several brands")
+    catalog.add_argument("--lang", choices=("ja", "en"), default="ja", help="message language")
 
     args = parser.parse_args(argv)
     if args.command == "serve":
         return _serve(args)
+    if args.command == "import-catalog":
+        return _read_catalog_file(args)
     if args.command == "create-admin":
         password = (
             getpass.getpass("Password (10+ characters): ")

@@ -56,3 +56,34 @@ class TestCli:
         too_short = _run(["create-admin", "boss2@kinari.example"], var_dir, stdin="short\n")
         assert too_short.returncode != 0
         assert "password" in too_short.stderr
+
+    def test_import_catalog_reports_bad_rows_and_reruns_as_updates(
+        self, var_dir: Path, tmp_path: Path
+    ) -> None:
+        header = "sku,name_ja,name_en,category,slot,colour_name,colour_rgb,pattern,material,formality,seasons,sizes,price_yen,stock"
+        good = "CLI-{n},グレー ニット,Grey knit,knit,top,grey,#8a8d91,solid,wool,{f},autumn;winter,S;M,9900,online:S=2;tokyo-shibuya:M=1"
+        assert _run(["demo"], var_dir).returncode == 0  # the brand and stores (idempotent)
+        catalog = tmp_path / "catalog.csv"
+        rows = [good.format(n=1, f=2), good.format(n=2, f=9), good.format(n=3, f=3)]
+        catalog.write_text("\ufeff" + "\n".join([header, *rows]) + "\n", encoding="utf-8")
+        first = _run(["import-catalog", str(catalog), "--brand", "kinari", "--lang", "en"], var_dir)
+        assert first.returncode == 1, first.stderr
+        assert "line 3: formality must be 1–5, got 9" in first.stderr
+        assert "catalog.csv: created 2, updated 0, unchanged 0, invalid 1" in first.stdout
+
+        rows[1] = good.format(n=2, f=4)
+        catalog.write_text("\n".join([header, *rows]) + "\n", encoding="utf-8")
+        second = _run(["import-catalog", str(catalog), "--lang", "en"], var_dir)
+        assert second.returncode == 0, second.stderr
+        assert "created 1, updated 0, unchanged 2, invalid 0" in second.stdout
+
+    def test_import_catalog_exits_2_when_the_file_cannot_be_read(
+        self, var_dir: Path, tmp_path: Path
+    ) -> None:
+        missing = _run(["import-catalog", str(tmp_path / "nope.csv"), "--lang", "en"], var_dir)
+        assert missing.returncode == 2
+        assert "Cannot read" in missing.stderr and "nope.csv" in missing.stderr
+        latin = tmp_path / "latin.csv"
+        latin.write_bytes("sku,name_ja\nKN-1,caf\xe9\n".encode("latin-1"))
+        unreadable = _run(["import-catalog", str(latin), "--lang", "en"], var_dir)
+        assert unreadable.returncode == 2 and "not UTF-8" in unreadable.stderr

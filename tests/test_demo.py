@@ -11,7 +11,7 @@ from app.accounts.models import User
 from app.customer.models import CustomerProfile, Purchase
 from app.demo.loader import load_demo
 from app.store.models import StaffProfile, Store, StoreManager
-from app.wardrobe.models import CatalogItem, Slot
+from app.wardrobe.models import CatalogItem, CatalogStock, Slot
 
 
 async def _count(session: AsyncSession, model: type) -> int:
@@ -53,14 +53,30 @@ class TestDemoData:
         assert all((p.channel == "store") == (p.store_id is not None) for p in purchases)
         assert ("customer", "yuki.sato@example.jp") in report.logins
 
+    async def test_every_item_has_stock_online_and_the_stores_have_some(
+        self, session: AsyncSession
+    ) -> None:
+        await load_demo(session)
+        items = {i.id: i for i in (await session.exec(select(CatalogItem))).all()}
+        stores = {s.id for s in (await session.exec(select(Store))).all()}
+        lines = (await session.exec(select(CatalogStock))).all()
+        assert all(line.size in items[line.catalog_item_id].sizes for line in lines)
+        online = {line.catalog_item_id for line in lines if line.store_id is None and line.quantity}
+        assert online == set(items)
+        in_store = {line.store_id for line in lines if line.store_id is not None and line.quantity}
+        assert in_store == stores
+        assert any(line.quantity == 0 for line in lines)  # some sizes are sold out somewhere
+
     async def test_loading_twice_adds_nothing(self, session: AsyncSession) -> None:
         await load_demo(session)
         before = [
-            await _count(session, m) for m in (User, CatalogItem, Purchase, StaffProfile, Store)
+            await _count(session, m)
+            for m in (User, CatalogItem, CatalogStock, Purchase, StaffProfile, Store)
         ]
         second = await load_demo(session)
         after = [
-            await _count(session, m) for m in (User, CatalogItem, Purchase, StaffProfile, Store)
+            await _count(session, m)
+            for m in (User, CatalogItem, CatalogStock, Purchase, StaffProfile, Store)
         ]
         assert before == after
         assert second.created == {}

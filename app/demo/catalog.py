@@ -453,3 +453,27 @@ def generate_catalog(seed: int = 20261122) -> list[dict[str, object]]:
                 }
             )
     return items
+
+
+def generate_stock(sku: str, sizes: list[str], stores: list[str]) -> dict[str, dict[str, int]]:
+    """Units per location ("online" or a store slug) and size; the same for the same item.
+
+    The web shop carries most sizes; each store a few units, with the odd size sold out, so that
+    recommendations and reservations meet both cases.
+    """
+    rng = random.Random(f"stock-{sku}")
+    middle = len(sizes) // 2
+    stock: dict[str, dict[str, int]] = {"online": {}}
+    for n, size in enumerate(sizes):
+        near_middle = abs(n - middle) <= 1
+        stock["online"][size] = (
+            0 if rng.random() < 0.08 else rng.randint(2, 12 if near_middle else 6)
+        )
+    if not any(stock["online"].values()):  # every item can at least be bought online
+        stock["online"][sizes[middle]] = rng.randint(1, 3)
+    for store in stores:
+        stock[store] = {
+            size: 0 if rng.random() < (0.2 if abs(n - middle) <= 1 else 0.45) else rng.randint(1, 4)
+            for n, size in enumerate(sizes)
+        }
+    return stock

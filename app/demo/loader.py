@@ -13,10 +13,10 @@ from app.accounts.models import Role, User
 from app.core.security import hash_password
 from app.customer.models import Channel, CustomerProfile, Purchase
 from app.demo import people
-from app.demo.catalog import generate_catalog
+from app.demo.catalog import generate_catalog, generate_stock
 from app.demo.roster import load_roster
 from app.store.models import Brand, StaffProfile, Store, StoreManager
-from app.wardrobe.models import CatalogItem
+from app.wardrobe.models import CatalogItem, CatalogStock
 
 DEMO_PASSWORD = "closetcall-demo"  # noqa: S105 - printed for people trying the demo
 
@@ -121,6 +121,7 @@ async def load_demo(session: AsyncSession, today: date | None = None) -> DemoRep
             report.logins.append(("stylist", stylist.email))
 
     catalog = await _catalog(session, report, brand.id)
+    await _stock(session, report, catalog, list(stores.values()))
     await _customers(session, report, list(stores.values()), catalog, password_hash)
     report.logins.append(("customer", people.DEMO_CUSTOMER_EMAIL))
     await session.flush()
@@ -139,6 +140,36 @@ async def _catalog(session: AsyncSession, report: DemoReport, brand_id: int) -> 
             report.count("catalog items")
     await session.flush()
     return sorted(existing.values(), key=lambda i: i.sku)
+
+
+async def _stock(
+    session: AsyncSession, report: DemoReport, catalog: list[CatalogItem], stores: list[Store]
+) -> None:
+    """Units per size online and in every store; rows already there (maybe since reserved
+    from) are left as they are."""
+    have = set(
+        (
+            await session.exec(
+                select(CatalogStock.catalog_item_id, CatalogStock.store_id, CatalogStock.size)
+            )
+        ).all()
+    )
+    store_ids: dict[str, int | None] = {"online": None, **{s.slug: s.id for s in stores}}
+    for item in catalog:
+        stock = generate_stock(item.sku, item.sizes, [s.slug for s in stores])
+        for location, quantities in stock.items():
+            for size, quantity in quantities.items():
+                if (item.id, store_ids[location], size) not in have:
+                    session.add(
+                        CatalogStock(
+                            catalog_item_id=item.id,  # type: ignore[arg-type]
+                            store_id=store_ids[location],
+                            size=size,
+                            quantity=quantity,
+                        )
+                    )
+                    report.count("stock lines")
+    await session.flush()
 
 
 async def _customers(
