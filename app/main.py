@@ -41,8 +41,12 @@ from app.scheduling import pages as scheduling_pages
 from app.scheduling import router as scheduling_api
 from app.store import pages as store_pages
 from app.store import router as store_api
+from app.wardrobe import advice_router as advice_api
 from app.wardrobe import pages as wardrobe_pages
 from app.wardrobe import router as wardrobe_api
+from app.wardrobe.lookbooks import pages as lookbook_pages
+from app.wardrobe.lookbooks import router as lookbook_api
+from app.wardrobe.lookbooks.expiry import ReservationExpiry
 from signaling.media import EchoPeers
 from signaling.members import MemoryMemberStore, RedisMemberStore
 from signaling.rooms import Registry
@@ -82,11 +86,13 @@ def create_app(
         if settings.reminders_enabled:
             app.state.reminders.start(settings.reminder_interval_seconds)
             app.state.chat_notices.start(settings.chat_notice_interval_seconds)
+            app.state.reservation_expiry.start(settings.reminder_interval_seconds)
         try:
             yield
         finally:
             await app.state.reminders.stop()
             await app.state.chat_notices.stop()
+            await app.state.reservation_expiry.stop()
             await app.state.broker.close()
             await app.state.call_rooms.close_all()
             await app.state.echo_peers.close_all()
@@ -122,6 +128,8 @@ def create_app(
         timedelta(minutes=settings.chat_unread_notice_minutes),
     )
 
+    app.state.reservation_expiry = ReservationExpiry(db, lambda: app.state.clock())
+
     app.add_middleware(RequestContextMiddleware)
     install_error_handlers(app)
 
@@ -134,6 +142,8 @@ def create_app(
     app.include_router(chat_api.router)
     app.include_router(consultation_api.router)
     app.include_router(wardrobe_api.router)
+    app.include_router(advice_api.router)
+    app.include_router(lookbook_api.router)
     app.include_router(chat_ws.router)
     app.include_router(call_ws.router)
     app.include_router(device_check.router)
@@ -141,6 +151,7 @@ def create_app(
     app.include_router(customer_pages.router)
     app.include_router(store_pages.router)
     app.include_router(wardrobe_pages.router)
+    app.include_router(lookbook_pages.router)  # before booking pages (/appointments/{id}/...)
     app.include_router(
         chat_pages.router
     )  # before booking pages: /appointments/{id}/{action} is generic

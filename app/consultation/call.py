@@ -12,9 +12,10 @@ from app.chat import service as chat
 from app.chat import views as chat_views
 from app.consultation.window import call_window
 from app.core.db import WriteSessionDep
-from app.core.i18n import format_datetime
+from app.core.i18n import format_datetime, get_locale
 from app.core.templating import render
 from app.core.types import IdPath, utcnow
+from app.wardrobe.closet import service as closet
 
 router = APIRouter(include_in_schema=False)
 
@@ -49,6 +50,14 @@ async def call_page(
         chat_panel = await chat_views.panel(
             session, viewer=user, conversation=conversation, settings=settings
         )
+    # Beside the video for staff: the customer's wardrobe (never a hidden or retired item).
+    wardrobe_panel = (
+        await closet.wardrobe_for_staff(
+            session, viewer=user, customer_id=appointment.customer_id, locale=get_locale()
+        )
+        if role != "customer"
+        else None
+    )
     return render(
         request,
         "consultation/call.html",
@@ -59,6 +68,7 @@ async def call_page(
             "other_name": other_name,
             "window_state": window.state(utcnow()),
             "opens_at": format_datetime(window.opens_at, view.time_zone, user.locale),
+            "wardrobe_panel": wardrobe_panel,
         }
         | ({"chat": True, **chat_panel} if chat_panel else {"chat": False}),
     )

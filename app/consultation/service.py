@@ -23,8 +23,9 @@ from app.core.i18n import format_date
 from app.core.i18n import gettext as _
 from app.store import service as stores
 from app.wardrobe import service as wardrobe
+from app.wardrobe.closet import service as closet
 from app.wardrobe.models import OwnedItem
-from app.wardrobe.schemas import OwnedItemIn, owned_out
+from app.wardrobe.schemas import OwnedItemIn
 
 RATING_EDITABLE_FOR = timedelta(days=7)
 FOLLOW_UP_HORIZON = timedelta(days=366)  # "within a year", leap days included
@@ -278,5 +279,5 @@ async def history_for(
         can_rate=not is_staff and held and _rating_editable(rating, now),
         call_open=call_is_open(appointment, settings, now),
         call_opens_before=settings.call_opens_minutes_before,
-        owned=[owned_out(item) for item in owned],
+        owned=await closet.owned_out_many(session, owned),  # pictures: photo or catalog swatch
     )

@@ -59,6 +59,11 @@ class Settings(BaseSettings):
     chat_unread_notice_minutes: int = Field(default=15, ge=1, le=24 * 60)
     chat_notice_interval_seconds: float = Field(default=60.0, gt=0)
 
+    # Lookbooks: "Buy online" links ({sku} is replaced), and how long a try-on reservation holds
+    # a unit at the store (the expiry job runs on reminder_interval_seconds).
+    online_shop_url: str = "https://shop.kinari.example/items/{sku}"
+    reservation_hold_days: int = Field(default=3, ge=1, le=14)
+
     session_days: int = Field(default=14, ge=1, le=90)
     password_reset_minutes: int = Field(default=60, ge=5, le=24 * 60)
     invitation_days: int = Field(default=7, ge=1, le=30)

@@ -5,16 +5,17 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
-from app.accounts.deps import CsrfProtected, CustomerUser
+from app.accounts.deps import CsrfProtected, CustomerUser, StaffUser
 from app.core.db import SessionDep
 from app.core.errors import AppError
 from app.core.forms import parse_form
-from app.core.i18n import set_locale
+from app.core.i18n import get_locale, set_locale
 from app.core.templating import render
-from app.customer import service
+from app.core.types import IdPath, utcnow
+from app.customer import service, staff_view
 from app.customer.schemas import CLOTHING_SIZES, ProfileIn
 from app.wardrobe import service as wardrobe
-from app.wardrobe.schemas import owned_out
+from app.wardrobe.closet import service as closet
 
 router = APIRouter(include_in_schema=False, dependencies=[CsrfProtected])
 
@@ -44,10 +45,9 @@ async def profile_page(request: Request, user: CustomerUser, session: SessionDep
     values["phone"] = values.pop("phone_e164")
     saved = request.query_params.get("saved") == "1"
     context = _profile_context(values, {}, saved)
-    context["owned"] = [
-        owned_out(item)
-        for item in await wardrobe.owned_items(session, viewer=user, customer_id=user.id)
-    ]
+    context["owned"] = await closet.owned_out_many(
+        session, await wardrobe.owned_items(session, viewer=user, customer_id=user.id)
+    )
     return render(request, "customer/profile.html", context)
 
 
@@ -67,3 +67,15 @@ async def profile_submit(request: Request, user: CustomerUser, session: SessionD
         return render(request, "customer/profile.html", context, exc.status)
     set_locale(data.locale)
     return RedirectResponse("/me/profile?saved=1", status_code=303)
+
+
+@router.get("/customers/{customer_id}")
+async def customer_for_staff(
+    request: Request, customer_id: IdPath, user: StaffUser, session: SessionDep
+) -> Response:
+    """A customer's history for staff who serve them: purchases, sessions, wardrobe."""
+    view = await staff_view.customer_for_staff(
+        session, viewer=user, customer_id=customer_id, locale=get_locale(), now=utcnow()
+    )
+    context = {"customer": view, "wardrobe_panel": view.wardrobe, "now": utcnow()}
+    return render(request, "customer/staff_view.html", context)

@@ -9,9 +9,12 @@ from fastapi.responses import Response
 
 from app.core.db import SessionDep
 from app.wardrobe import service
+from app.wardrobe.closet import pages as closet_pages
 from app.wardrobe.swatch import swatch_svg
 
 router = APIRouter(include_in_schema=False)
+# The customer's wardrobe pages (/me/wardrobe…): app/wardrobe/closet/pages.py.
+router.include_router(closet_pages.router)
 
 
 @router.get("/catalog/{sku}/swatch.svg")

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
+from sqlalchemy import CursorResult, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.booking.models import Appointment
-from app.wardrobe.models import CatalogItem, OwnedItem
+from app.store.models import Brand
+from app.wardrobe.models import CatalogItem, CatalogStock
 
 
 async def items_by_ids(session: AsyncSession, ids: set[int]) -> list[CatalogItem]:
@@ -18,16 +22,6 @@ async def items_by_ids(session: AsyncSession, ids: set[int]) -> list[CatalogItem
 
 async def item_by_sku(session: AsyncSession, sku: str) -> CatalogItem | None:
     return (await session.exec(select(CatalogItem).where(CatalogItem.sku == sku))).first()
-
-
-async def owned_of(session: AsyncSession, customer_id: int, limit: int) -> list[OwnedItem]:
-    statement = (
-        select(OwnedItem)
-        .where(OwnedItem.customer_id == customer_id)
-        .order_by(col(OwnedItem.created_at).desc(), col(OwnedItem.id).desc())
-        .limit(limit)
-    )
-    return list((await session.exec(statement)).all())
 
 
 # Who may see a customer's wardrobe depends on the appointments they share. Booking's service has
@@ -50,3 +44,100 @@ async def has_appointment_at(session: AsyncSession, customer_id: int, store_ids:
         .limit(1)
     )
     return (await session.exec(statement)).first() is not None
+
+
+# ------------------------------------------------------- catalog import and stock (issue 5)
+
+_CHUNK = 1000  # ids per IN (...) list: well inside SQLite's and asyncpg's parameter limits
+_WHOLE_TABLE = 5000  # past this many ids, reading every in-stock row is cheaper than IN lists
+
+
+# Read-only: the import names its brand by slug, and the store domain has no query for that.
+async def brands(session: AsyncSession) -> list[Brand]:
+    return list((await session.exec(select(Brand).order_by(col(Brand.slug)))).all())
+
+
+async def items_by_skus(session: AsyncSession, skus: list[str]) -> list[CatalogItem]:
+    found: list[CatalogItem] = []
+    for start in range(0, len(skus), _CHUNK):
+        chunk = skus[start : start + _CHUNK]
+        statement = select(CatalogItem).where(col(CatalogItem.sku).in_(chunk))
+        found.extend((await session.exec(statement)).all())
+    return found
+
+
+async def stock_rows_of(session: AsyncSession, item_ids: list[int]) -> list[CatalogStock]:
+    found: list[CatalogStock] = []
+    for start in range(0, len(item_ids), _CHUNK):
+        chunk = item_ids[start : start + _CHUNK]
+        statement = select(CatalogStock).where(col(CatalogStock.catalog_item_id).in_(chunk))
+        found.extend((await session.exec(statement)).all())
+    return found
+
+
+async def in_stock(
+    session: AsyncSession, item_ids: list[int], sizes: list[str] | None
+) -> list[tuple[int, int | None, str]]:
+    """(item, store or None for online, size) for every row with at least one unit."""
+    base = select(CatalogStock.catalog_item_id, CatalogStock.store_id, CatalogStock.size).where(
+        col(CatalogStock.quantity) > 0
+    )
+    if sizes is not None:
+        base = base.where(col(CatalogStock.size).in_(sizes))
+    if len(item_ids) > _WHOLE_TABLE:
+        wanted = set(item_ids)
+        return [tuple(r) for r in (await session.exec(base)).all() if r[0] in wanted]  # type: ignore[misc]
+    rows: list[tuple[int, int | None, str]] = []
+    for start in range(0, len(item_ids), _CHUNK):
+        chunk = item_ids[start : start + _CHUNK]
+        statement = base.where(col(CatalogStock.catalog_item_id).in_(chunk))
+        rows.extend(tuple(r) for r in (await session.exec(statement)).all())  # type: ignore[misc]
+    return rows
+
+
+def _stock_row(item_id: int, store_id: int | None, size: str) -> list:  # type: ignore[type-arg]
+    where_store = (
+        col(CatalogStock.store_id).is_(None)
+        if store_id is None
+        else col(CatalogStock.store_id) == store_id
+    )
+    return [
+        col(CatalogStock.catalog_item_id) == item_id,
+        where_store,
+        col(CatalogStock.size) == size,
+    ]
+
+
+async def take_one(
+    session: AsyncSession, item_id: int, store_id: int | None, size: str, now: datetime
+) -> bool:
+    """Decrement one unit if there is one; False when there was none.
+
+    One conditional UPDATE: on PostgreSQL a concurrent taker waits for the row lock and then
+    re-checks ``quantity > 0`` against the committed value, so the last unit goes only once.
+    """
+    statement = (
+        update(CatalogStock)
+        .where(*_stock_row(item_id, store_id, size), col(CatalogStock.quantity) > 0)
+        .values(quantity=col(CatalogStock.quantity) - 1, updated_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    result: CursorResult = await session.exec(statement)  # type: ignore[call-overload,type-arg]
+    return result.rowcount == 1
+
+
+async def put_back_one(
+    session: AsyncSession, item_id: int, store_id: int | None, size: str, now: datetime
+) -> bool:
+    """Increment one unit; False when there is no stock row to add it to."""
+    statement = (
+        update(CatalogStock)
+        .where(*_stock_row(item_id, store_id, size))
+        .values(quantity=col(CatalogStock.quantity) + 1, updated_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    result: CursorResult = await session.exec(statement)  # type: ignore[call-overload,type-arg]
+    return result.rowcount == 1
+
+
+# ------------------------------------------------------- end catalog import and stock

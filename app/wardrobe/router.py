@@ -10,16 +10,11 @@ from app.core.db import SessionDep
 from app.core.openapi import errors
 from app.core.types import IdPath
 from app.wardrobe import service
-from app.wardrobe.schemas import OwnedItemList, owned_out
+from app.wardrobe.closet.router import router as closet_router
 
 router = APIRouter(prefix="/api/v1", tags=["wardrobe"], dependencies=[CsrfProtected])
-
-
-@router.get("/customers/{customer_id}/owned-items", responses=errors(401, 404))
-async def owned_items(customer_id: IdPath, user: CurrentUser, session: SessionDep) -> OwnedItemList:
-    """The customer's owned items, newest first (the customer, or staff who serve them)."""
-    found = await service.owned_items(session, viewer=user, customer_id=customer_id)
-    return OwnedItemList(data=[owned_out(item) for item in found], count=len(found))
+# Listing, adding and editing owned items: app/wardrobe/closet/router.py.
+router.include_router(closet_router)
 
 
 @router.get(

@@ -9,7 +9,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from app.core.i18n import gettext as _
 from app.core.text import TextError, clean_line
-from app.wardrobe.models import OWNED_LABEL_MAX, OwnedItem, Slot
+from app.wardrobe.models import OWNED_LABEL_MAX, CatalogItem, OwnedItem, Slot
 
 
 def _line(value: str) -> str:
@@ -56,6 +56,18 @@ class OwnedItemOut(BaseModel):
     created_by_id: int
     created_at: datetime
     photo_url: str | None
+    category: str | None = None
+    secondary_colour_name: str | None = None
+    secondary_colour_rgb: str | None = None
+    pattern: str | None = None
+    formality: int | None = None
+    seasons: list[str] | None = None
+    brand: str | None = None
+    purchase_id: int | None = None
+    hidden: bool = False  # only ever true in the customer's own answers
+    retired_at: datetime | None = None
+    updated_at: datetime | None = None
+    image_url: str | None = None  # the photo, else the catalog image or swatch
 
 
 class OwnedItemList(BaseModel):
@@ -63,8 +75,12 @@ class OwnedItemList(BaseModel):
     count: int
 
 
-def owned_out(item: OwnedItem) -> OwnedItemOut:
+def owned_out(item: OwnedItem, catalog_item: CatalogItem | None = None) -> OwnedItemOut:
     assert item.id is not None
+    photo_url = f"/api/v1/owned-items/{item.id}/photo" if item.photo_path else None
+    image_url = photo_url
+    if image_url is None and catalog_item is not None:
+        image_url = catalog_item.image_url or f"/catalog/{catalog_item.sku}/swatch.svg"
     return OwnedItemOut(
         id=item.id,
         customer_id=item.customer_id,
@@ -77,5 +93,17 @@ def owned_out(item: OwnedItem) -> OwnedItemOut:
         appointment_id=item.appointment_id,
         created_by_id=item.created_by_id,
         created_at=item.created_at,
-        photo_url=f"/api/v1/owned-items/{item.id}/photo" if item.photo_path else None,
+        photo_url=photo_url,
+        category=item.category,
+        secondary_colour_name=item.secondary_colour_name,
+        secondary_colour_rgb=item.secondary_colour_rgb,
+        pattern=item.pattern,
+        formality=item.formality,
+        seasons=item.seasons,
+        brand=item.brand,
+        purchase_id=item.purchase_id,
+        hidden=item.hidden,
+        retired_at=item.retired_at,
+        updated_at=item.updated_at,
+        image_url=image_url,
     )

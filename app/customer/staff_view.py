@@ -1,0 +1,87 @@
+"""One customer's history for the staff who serve them: purchases, sessions and notes, wardrobe.
+
+Who may open it follows the wardrobe's rule (a stylist who has an appointment with the customer,
+a manager of a store where they have one, an admin); anyone else gets a 404. Past sessions are
+read as the customer sees them, so a stylist sees every earlier session's summary — also those
+with a colleague — but never another session's staff-only outcome.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from app.accounts.models import User
+from app.booking import service as booking
+from app.booking import views as booking_views
+from app.booking.models import AppointmentStatus
+from app.consultation import service as consultation
+from app.customer import service as customers
+from app.customer.schemas import ProfilePublic
+from app.customer.service import PurchaseLine
+from app.wardrobe.closet import service as closet
+
+PAST_SESSIONS_SHOWN = 10
+PURCHASES_SHOWN = 20
+
+
+@dataclass(frozen=True)
+class SessionLine:
+    view: booking_views.AppointmentView
+    summary: str | None  # the wrap-up's summary, when one was written
+
+
+@dataclass(frozen=True)
+class CustomerForStaff:
+    profile: ProfilePublic
+    purchases: list[PurchaseLine]
+    upcoming: list[booking_views.AppointmentView]
+    past: list[SessionLine]  # newest first
+    wardrobe: closet.StaffPanel
+
+
+async def customer_for_staff(
+    session: AsyncSession, *, viewer: User, customer_id: int, locale: str, now: datetime
+) -> CustomerForStaff:
+    """Everything a stylist should know before the call, for staff who serve the customer."""
+    # First: this refuses (404) anyone who does not serve the customer, before anything is read.
+    wardrobe = await closet.wardrobe_for_staff(
+        session, viewer=viewer, customer_id=customer_id, locale=locale
+    )
+    customer, profile = await customers.load_customer(
+        session, viewer=viewer, customer_id=customer_id
+    )
+    # A purchase whose wardrobe item the customer hid is left out here as well.
+    hidden = await closet.hidden_purchase_ids(session, customer_id=customer_id)
+    purchases = [
+        line
+        for line in await customers.purchase_history(
+            session, viewer=viewer, customer_id=customer_id, limit=PURCHASES_SHOWN + len(hidden)
+        )
+        if line.purchase.id not in hidden
+    ][:PURCHASES_SHOWN]
+    views = await booking_views.describe(
+        session, await booking.appointments_for(session, viewer=customer), locale
+    )
+    upcoming = [
+        v
+        for v in views
+        if v.appointment.status == AppointmentStatus.booked and v.appointment.ends_at > now
+    ]
+    ahead = {v.appointment.id for v in upcoming}
+    past = [v for v in views if v.appointment.id not in ahead and v.appointment.starts_at <= now]
+    lines = []
+    for view in past[::-1][:PAST_SESSIONS_SHOWN]:
+        wrap_up = await consultation.get_wrap_up(
+            session, viewer=customer, appointment_id=view.appointment.id
+        )  # type: ignore[arg-type]
+        lines.append(SessionLine(view, wrap_up.summary if wrap_up else None))
+    return CustomerForStaff(
+        profile=customers.public_profile(customer, profile),
+        purchases=purchases,
+        upcoming=upcoming,
+        past=lines,
+        wardrobe=wardrobe,
+    )

@@ -1,0 +1,66 @@
+"""JSON API: recommendations for a customer (staff who serve them, and the customer themself)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+from pydantic import BaseModel
+
+from app.accounts.deps import CurrentUser
+from app.core.db import SessionDep
+from app.core.openapi import errors
+from app.core.types import IdPath
+from app.wardrobe import advice
+
+
+class PieceOut(BaseModel):
+    """An owned item or a catalog item, ready to show as a picture with a name."""
+
+    kind: str
+    id: int
+    label: str
+    slot: str | None = None
+    image_url: str
+    sku: str | None = None
+    colour_name: str | None = None
+    price_yen: int | None = None
+    price: str | None = None
+
+
+class RecommendationOut(BaseModel):
+    item: PieceOut
+    outfits_unlocked: int
+    wakes_up: list[PieceOut]
+    pairs_with: list[PieceOut]
+    examples: list[list[PieceOut]]
+    compatibility: float
+    headline: str
+    explanation: str
+
+
+class RecommendationList(BaseModel):
+    data: list[RecommendationOut]
+    count: int
+    owned_count: int
+
+
+router = APIRouter(prefix="/api/v1", tags=["wardrobe"])
+
+
+@router.get("/customers/{customer_id}/recommendations", responses=errors(401, 404, 422))
+async def recommendations(
+    customer_id: IdPath,
+    user: CurrentUser,
+    session: SessionDep,
+    limit: Annotated[int, Query(ge=1, le=advice.MAX_LIMIT)] = 10,
+    max_price: Annotated[int | None, Query(ge=0, le=10_000_000)] = None,
+    min_price: Annotated[int | None, Query(ge=0, le=10_000_000)] = None,
+    season: advice.Season | None = None,
+) -> RecommendationList:
+    """Catalog items in stock in the customer's sizes, ranked by the new outfits they unlock."""
+    filters = advice.Filters(limit=limit, max_price=max_price, min_price=min_price, season=season)
+    found = await advice.recommendations_for(
+        session, viewer=user, customer_id=customer_id, filters=filters, locale=user.locale
+    )
+    return RecommendationList.model_validate(found)
