@@ -110,6 +110,13 @@ async def open_conversation(
     return conversation
 
 
+async def existing_conversation(
+    session: AsyncSession, *, viewer: User, customer_id: int
+) -> Conversation | None:
+    """The stylist's conversation with this customer, if one was ever opened."""
+    return await repo.pair(session, customer_id, viewer.id)  # type: ignore[arg-type]
+
+
 async def load(session: AsyncSession, *, viewer: User, conversation_id: int) -> Conversation:
     """A conversation its customer, stylist or store manager may see; 404 for anyone else."""
     conversation = await session.get(Conversation, conversation_id)

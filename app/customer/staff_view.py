@@ -17,6 +17,7 @@ from app.accounts.models import User
 from app.booking import service as booking
 from app.booking import views as booking_views
 from app.booking.models import AppointmentStatus
+from app.chat import service as chat
 from app.consultation import service as consultation
 from app.customer import service as customers
 from app.customer.schemas import ProfilePublic
@@ -40,6 +41,10 @@ class CustomerForStaff:
     upcoming: list[booking_views.AppointmentView]
     past: list[SessionLine]  # newest first
     wardrobe: closet.StaffPanel
+    # The viewer's own latest session with the customer and their conversation: the advice
+    # panel sends outfits to that chat and builds that session's lookbook.
+    my_latest_appointment_id: int | None = None
+    my_conversation_id: int | None = None
 
 
 async def customer_for_staff(
@@ -78,10 +83,20 @@ async def customer_for_staff(
             session, viewer=customer, appointment_id=view.appointment.id
         )  # type: ignore[arg-type]
         lines.append(SessionLine(view, wrap_up.summary if wrap_up else None))
+    mine = [
+        v.appointment
+        for v in views
+        if v.appointment.staff_id == viewer.id
+        and v.appointment.status in (AppointmentStatus.booked, AppointmentStatus.completed)
+    ]
+    latest = max(mine, key=lambda a: a.starts_at, default=None)
+    conversation = await chat.existing_conversation(session, viewer=viewer, customer_id=customer_id)
     return CustomerForStaff(
         profile=customers.public_profile(customer, profile),
         purchases=purchases,
         upcoming=upcoming,
         past=lines,
         wardrobe=wardrobe,
+        my_latest_appointment_id=latest.id if latest else None,
+        my_conversation_id=conversation.id if conversation else None,
     )

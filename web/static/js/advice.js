@@ -67,7 +67,7 @@
     about.append(name, meta);
     head.append(picture(rec.item), about);
     const counts = el("p", "advice-counts", rec.headline);
-    const why = el("p", "small", rec.explanation);
+    const why = el("p", "advice-why small", rec.explanation);
     const examples = el("div", "advice-examples");
     examples.setAttribute("aria-label", text.examples);
     for (const outfit of rec.examples) {

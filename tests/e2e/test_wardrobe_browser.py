@@ -1,0 +1,129 @@
+"""The wardrobe journey in two real browsers: the customer adds a closet item with a photo; the stylist
+opens the customer, sees it, gets recommendations that name the customer's own pieces, sends an outfit
+into the chat and a lookbook; the customer opens the lookbook and reserves an item to try on."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+from pathlib import Path
+
+from playwright.async_api import Browser, expect
+from sqlmodel import select
+
+from app.accounts.models import User
+from app.booking.models import AppointmentStatus, Service
+from app.chat.models import Conversation
+from app.core.db import Database, create_engine
+from app.core.types import utcnow
+from app.demo.loader import DEMO_PASSWORD
+from tests.e2e.conftest import LiveServer, open_tab
+from tests.e2e.test_accounts_browser import log_in
+from tests.factories import make_appointment
+from tests.photos import photo
+
+CUSTOMER = "yuki.sato@example.jp"
+STYLIST = "shota.takahashi@kinari.example"  # a pair no other browser test uses
+
+
+async def _session_yesterday(live_server: LiveServer) -> tuple[int, int, int]:
+    """A completed session between the two, and their conversation: (customer, appointment, chat)."""
+    db = Database(create_engine(live_server.settings.database_url))
+    async with db.sessions() as session:
+        customer = (await session.exec(select(User).where(User.email == CUSTOMER))).one()
+        stylist = (await session.exec(select(User).where(User.email == STYLIST))).one()
+        service = (await session.exec(select(Service))).first()
+        appointment = await make_appointment(
+            session,
+            customer=customer,
+            stylist=stylist,
+            service=service,
+            start=utcnow() - timedelta(days=1),
+            status=AppointmentStatus.completed,
+        )
+        conversation = Conversation(
+            customer_id=customer.id,  # type: ignore[arg-type]
+            staff_id=stylist.id,  # type: ignore[arg-type]
+            store_id=appointment.store_id,
+        )
+        session.add(conversation)
+        await session.commit()
+        ids = (customer.id, appointment.id, conversation.id)
+    await db.dispose()
+    return ids  # type: ignore[return-value]
+
+
+class TestWardrobeJourney:
+    async def test_closet_item_to_recommendation_to_lookbook_to_reservation(
+        self, live_server: LiveServer, browser: Browser, tmp_path: Path
+    ) -> None:
+        base = live_server.base_url
+        customer_id, appointment_id, conversation_id = await _session_yesterday(live_server)
+        picture = tmp_path / "skirt.jpg"
+        picture.write_bytes(photo("JPEG", (320, 240), gps=True))
+        customer = await open_tab(browser, locale="ja", phone=True)
+        stylist = await open_tab(browser, locale="ja", phone=False)
+        try:
+            await log_in(customer.page, base, CUSTOMER, DEMO_PASSWORD)
+            await log_in(stylist.page, base, STYLIST, DEMO_PASSWORD)
+
+            # The customer photographs a skirt from her closet and adds it.
+            await customer.page.goto(f"{base}/me/wardrobe/add")
+            await customer.page.locator("input[name=image]").set_input_files(str(picture))
+            await customer.page.locator("select[name=category]").select_option("skirt")
+            await customer.page.locator("input[name=colour_name][value=navy]").check()
+            await customer.page.locator("form[action='/me/wardrobe/add'] [type=submit]").click()
+            await expect(customer.page).to_have_url(re.compile(r"/me/wardrobe"))
+            await expect(customer.page.locator("main")).to_contain_text("ネイビー スカート")
+            await customer.shot("wardrobe-customer-phone")
+
+            # The stylist opens the customer and sees it among the wardrobe.
+            await stylist.page.goto(f"{base}/customers/{customer_id}")
+            panel = stylist.page.locator(".wardrobe-panel")
+            await expect(panel).to_contain_text("ネイビー スカート")
+            first = stylist.page.locator(".advice-item").first
+            await expect(first).to_be_visible(timeout=20_000)
+            owned_labels = await panel.locator(".wardrobe-strip-label").all_inner_texts()
+            reason = await first.locator(".advice-why").inner_text()
+            assert any(label in reason for label in owned_labels), (reason, owned_labels)
+            await stylist.shot("wardrobe-stylist-desktop")
+
+            # An outfit of her skirt and the first suggestion goes to the chat and the lookbook.
+            await panel.locator("[data-board-owned][data-label='ネイビー スカート']").first.click()
+            await first.locator(".advice-actions button").nth(1).click()  # add to board
+            await expect(stylist.page.locator("#board-items li")).to_have_count(2)
+            await stylist.page.locator("#board-send").click()
+            await expect(stylist.page.locator("#board-status")).not_to_be_empty()
+            await stylist.page.locator("#board-lookbook").click()
+            await expect(stylist.page.locator("#board-actions .advice-note")).not_to_be_empty()
+            await first.locator(".advice-actions button").nth(2).click()  # the item alone
+            await expect(first.locator(".advice-note")).not_to_be_empty()
+
+            await customer.page.goto(f"{base}/conversations/{conversation_id}")
+            await expect(customer.page.locator("#chat-log")).to_contain_text("ネイビー スカート")
+            await expect(customer.page.locator(".chat-product").first).to_be_visible()
+
+            # The stylist sends the lookbook; the customer opens it and reserves to try on.
+            await stylist.page.goto(f"{base}/appointments/{appointment_id}/lookbook")
+            await stylist.page.locator("#f-message").fill("昨日はありがとうございました。")
+            await stylist.page.locator("form[action$='/lookbook/send'] [type=submit]").click()
+            await customer.page.goto(f"{base}/lookbooks")
+            await customer.page.locator("main a[href^='/lookbooks/']").first.click()
+            await expect(customer.page.locator("main")).to_contain_text(
+                "昨日はありがとうございました。"
+            )
+            await customer.shot("lookbook-customer-phone")
+            reserve = customer.page.locator("details.lookbook-reserve").first
+            await reserve.locator("summary").click()
+            choice = reserve.locator("select[name=choice] option:not([disabled])").first
+            await reserve.locator("select[name=choice]").select_option(
+                await choice.get_attribute("value")
+            )
+            await reserve.locator("[type=submit]").click()
+            await expect(customer.page).to_have_url(re.compile(r"/reservations/\d+"))
+            await customer.shot("reservation-customer-phone")
+            for tab in (customer, stylist):
+                assert tab.problems == []
+        finally:
+            await customer.context.close()
+            await stylist.context.close()
