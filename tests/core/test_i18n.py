@@ -52,7 +52,10 @@ def test_yen_is_tax_inclusive() -> None:
     assert i18n.format_yen(12100, "en") == "¥12,100 (tax incl.)"
 
 
-def _source_messages() -> set[str]:
+Message = str | tuple[str, ...]  # a plural entry is (singular, plural)
+
+
+def _source_messages() -> set[Message]:
     method_map = [
         ("app/**.py", "python"),
         ("web/templates/**.html", "jinja2"),
@@ -66,35 +69,51 @@ def _source_messages() -> set[str]:
         str(PROJECT_ROOT),
         method_map,
         options_map=options,
-        keywords={"_": None, "N_": None, "gettext": None},
+        keywords={"_": None, "N_": None, "gettext": None, "ngettext": (1, 2)},
     )
     return {
-        message for _file, _line, message, _comments, _context in found if isinstance(message, str)
+        message if isinstance(message, str) else tuple(message)
+        for _file, _line, message, _comments, _context in found
     }
 
 
-def _catalog(locale: str) -> dict[str, str]:
+def _catalog(locale: str) -> dict[Message, str | tuple[str, ...]]:
     path = Path(i18n.LOCALE_DIR) / locale / "LC_MESSAGES" / "messages.po"
     with path.open("rb") as fh:
-        return {m.id: m.string for m in read_po(fh) if m.id}
+        return {
+            m.id if isinstance(m.id, str) else tuple(m.id): m.string for m in read_po(fh) if m.id
+        }
+
+
+def _translated(msgstr: str | tuple[str, ...] | None) -> bool:
+    """A singular needs its text; a plural needs every form the language has."""
+    if isinstance(msgstr, tuple):
+        return bool(msgstr) and all(msgstr)
+    return bool(msgstr)
 
 
 def test_every_visible_string_has_a_japanese_translation() -> None:
     used = _source_messages()
     assert len(used) > 100  # the extractor really found the templates
     japanese = _catalog("ja")
-    missing = sorted(m for m in used if not japanese.get(m))
+    missing = sorted((m for m in used if not _translated(japanese.get(m))), key=str)
     assert missing == [], f"untranslated (run `make i18n`): {missing}"
-    assert sorted(set(_catalog("en")) ^ used) == [], "the English catalog is out of date"
+    stale = sorted(set(_catalog("en")) ^ used, key=str)
+    assert stale == [], "the English catalog is out of date"
 
 
 def test_translations_keep_their_placeholders() -> None:
     import re
 
+    def slots(text: str) -> list[str]:
+        return sorted(re.findall(r"%\(\w+\)s", text))
+
     for msgid, msgstr in _catalog("ja").items():
-        assert sorted(re.findall(r"%\(\w+\)s", msgid)) == sorted(
-            re.findall(r"%\(\w+\)s", msgstr)
-        ), msgid
+        if isinstance(msgid, tuple):  # every form must fill the plural's slots
+            forms = msgstr if isinstance(msgstr, tuple) else (msgstr,)
+            assert all(slots(form) == slots(msgid[1]) for form in forms), msgid
+        else:
+            assert slots(msgid) == slots(str(msgstr)), msgid
 
 
 def test_gettext_follows_the_current_locale() -> None:
