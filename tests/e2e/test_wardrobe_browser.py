@@ -93,7 +93,9 @@ class TestWardrobeJourney:
             await first.locator(".advice-actions button").nth(1).click()  # add to board
             await expect(stylist.page.locator("#board-items li")).to_have_count(2)
             await stylist.page.locator("#board-send").click()
-            await expect(stylist.page.locator("#board-status")).not_to_be_empty()
+            await expect(stylist.page.locator("#board-status")).to_have_text(
+                "チャットに送りました。"
+            )
             await stylist.page.locator("#board-lookbook").click()
             await expect(stylist.page.locator("#board-actions .advice-note")).not_to_be_empty()
             await first.locator(".advice-actions button").nth(2).click()  # the item alone
