@@ -252,6 +252,7 @@ async def _handle_send(
             },
         )
         return
-    # Persisted (committed) before it is acknowledged and before anyone else is told.
-    await _send(websocket, {"type": "ack", "client_msg_id": data.client_msg_id, "seq": out["seq"]})
+    # Persisted (committed) before anyone is told; published before the sender's ack, so a sender
+    # whose socket has just died cannot keep a stored message from reaching the others live.
     await broker.publish(f"chat:{conversation_id}", json.dumps(out, ensure_ascii=False))
+    await _send(websocket, {"type": "ack", "client_msg_id": data.client_msg_id, "seq": out["seq"]})

@@ -6,8 +6,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 from collections.abc import AsyncIterator
 from typing import Protocol
+
+log = logging.getLogger(__name__)
 
 
 class Broker(Protocol):
@@ -56,34 +59,68 @@ class MemoryBroker:
 
 
 class RedisBroker:
-    """Redis pub/sub: every app instance sharing the Redis sees every publish."""
+    """Redis pub/sub: every app instance sharing the Redis sees every publish.
 
-    def __init__(self, url: str) -> None:
+    One subscriber connection per process carries every channel this process listens to; a
+    reader task fans each message out to the local subscribers' queues. (A connection per socket
+    ran out of pool connections at about a hundred chat sockets.)"""
+
+    def __init__(self, url: str, queue_size: int = 1000) -> None:
         from redis.asyncio import Redis
 
         self._redis = Redis.from_url(url, decode_responses=True)
+        self._pubsub = self._redis.pubsub()
+        self._local = MemoryBroker(queue_size)
+        self._channels: dict[str, int] = {}  # channel -> local subscribers
+        self._lock = asyncio.Lock()
+        self._reader: asyncio.Task[None] | None = None
 
     async def publish(self, channel: str, data: str) -> None:
         await self._redis.publish(channel, data)
 
+    async def _read(self) -> None:
+        while True:
+            try:
+                message = await self._pubsub.get_message(
+                    ignore_subscribe_messages=True, timeout=1.0
+                )
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("redis subscriber connection failed; reconnecting")
+                await asyncio.sleep(0.5)
+                continue
+            if message is not None and message.get("type") == "message":
+                await self._local.publish(message["channel"], message["data"])
+            elif message is None and not self._pubsub.subscribed:
+                await asyncio.sleep(0.05)
+
     @contextlib.asynccontextmanager
     async def subscribe(self, channel: str) -> AsyncIterator[AsyncIterator[str]]:
-        pubsub = self._redis.pubsub()
-        await pubsub.subscribe(channel)
-
-        async def items() -> AsyncIterator[str]:
-            async for message in pubsub.listen():
-                if message.get("type") == "message":
-                    yield message["data"]
-
-        try:
-            yield items()
-        finally:
-            with contextlib.suppress(Exception):
-                await pubsub.unsubscribe(channel)
-                await pubsub.aclose()
+        async with self._local.subscribe(channel) as items:
+            async with self._lock:
+                if self._channels.get(channel, 0) == 0:
+                    await self._pubsub.subscribe(channel)
+                self._channels[channel] = self._channels.get(channel, 0) + 1
+                if self._reader is None or self._reader.done():
+                    self._reader = asyncio.create_task(self._read(), name="redis-subscriber")
+            try:
+                yield items
+            finally:
+                async with self._lock:
+                    self._channels[channel] -= 1
+                    if self._channels[channel] == 0:
+                        del self._channels[channel]
+                        with contextlib.suppress(Exception):
+                            await self._pubsub.unsubscribe(channel)
 
     async def close(self) -> None:
+        if self._reader is not None:
+            self._reader.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await self._reader
+        with contextlib.suppress(Exception):
+            await self._pubsub.aclose()
         await self._redis.aclose()
 
 

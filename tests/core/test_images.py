@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import io
+from collections.abc import Iterator
 
 import pytest
 from PIL import Image
 
+from app.core import i18n
 from app.core.images import (
     HEIC_SUPPORTED,
     ImageLimits,
@@ -15,6 +17,15 @@ from app.core.images import (
     inspect_and_clean,
 )
 from tests.photos import gps_of, has_metadata, photo, png_header_only
+
+
+@pytest.fixture(autouse=True)
+def english() -> Iterator[None]:
+    """The messages are checked in English; the request context would pick the user's language."""
+    previous = i18n.get_locale()
+    i18n.set_locale("en")
+    yield
+    i18n.set_locale(previous)
 
 
 class TestAccepted:

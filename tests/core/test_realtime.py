@@ -60,3 +60,31 @@ class TestBroker:
         await broker.publish(other, "not for you")
         await broker.publish(mine, "for you")
         assert await asyncio.wait_for(task, 5) == ["for you"]
+
+
+class TestManySubscribers:
+    async def test_hundreds_of_sockets_share_the_broker_and_an_unsubscribe_does_not_stop_others(
+        self, broker: Broker
+    ) -> None:
+        # One subscriber per chat socket: a broker that opened a Redis connection per subscriber
+        # failed at about the 101st.
+        channels = [f"test:{uuid.uuid4().hex}" for _ in range(150)]
+        readies = [asyncio.Event() for _ in channels]
+        tasks = [
+            asyncio.create_task(_collect(broker, channel, 1, ready))
+            for channel, ready in zip(channels, readies, strict=True)
+        ]
+        for ready in readies:
+            await asyncio.wait_for(ready.wait(), 10)
+        await asyncio.sleep(0.1)
+        for channel in channels:
+            await broker.publish(channel, channel[-6:])
+        results = await asyncio.wait_for(asyncio.gather(*tasks), 15)
+        assert results == [[channel[-6:]] for channel in channels]
+        # Every subscriber has left; a new one on a reused channel still hears publishes.
+        ready = asyncio.Event()
+        again = asyncio.create_task(_collect(broker, channels[0], 1, ready))
+        await asyncio.wait_for(ready.wait(), 5)
+        await asyncio.sleep(0.05)
+        await broker.publish(channels[0], "again")
+        assert await asyncio.wait_for(again, 5) == ["again"]
