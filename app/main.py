@@ -50,6 +50,7 @@ from app.wardrobe.lookbooks.expiry import ReservationExpiry
 from signaling.media import EchoPeers
 from signaling.members import MemoryMemberStore, RedisMemberStore
 from signaling.rooms import Registry
+from signaling.stun_probe import StunHealth
 
 STATIC_DIR = PROJECT_ROOT / "web" / "static"
 log = logging.getLogger(__name__)
@@ -113,6 +114,7 @@ def create_app(
     app.state.broker = MemoryBroker()  # replaced at start-up (Redis when configured)
     app.state.chat_limiter = RateLimiter()
     app.state.call_rooms = Registry()
+    app.state.stun_health = StunHealth()  # which configured STUN servers answer
     app.state.echo_peers = EchoPeers()  # the device check's server peers
     app.state.postman = Postman(settings, mailer or create_mailer(settings))
     app.state.clock = utcnow

@@ -15,7 +15,7 @@ router = APIRouter(dependencies=[CsrfProtected])
 
 @router.get("/device-check", include_in_schema=False)
 async def device_check_page(request: Request, user: CurrentUser, settings: SettingsDep) -> Response:
-    servers = echo.servers_for(settings, user)
+    servers = await echo.servers_for(settings, user, request.app.state.stun_health)
     return render(request, "consultation/device_check.html", {"ice_servers": servers})
 
 
@@ -32,5 +32,9 @@ async def device_check_offer(
     the connection closes, or when the same user starts another check (at most two at once).
     """
     return await echo.answer_offer(
-        peers=request.app.state.echo_peers, settings=settings, user=user, offer=offer
+        peers=request.app.state.echo_peers,
+        settings=settings,
+        user=user,
+        offer=offer,
+        stun=request.app.state.stun_health,
     )

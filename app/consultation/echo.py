@@ -16,6 +16,7 @@ from app.core.errors import AppError
 from app.core.i18n import gettext as _
 from signaling.ice import ice_servers
 from signaling.media import MAX_SDP_CHARS, EchoBusy, EchoFailed, EchoPeers, OfferRejected
+from signaling.stun_probe import StunHealth
 
 
 class DeviceCheckBusy(AppError):
@@ -45,10 +46,10 @@ class AnswerOut(BaseModel):
     sdp: str
 
 
-def servers_for(settings: Settings, user: User) -> list[dict[str, Any]]:
-    """The STUN/TURN servers of this deployment, with TURN credentials for this user."""
+async def servers_for(settings: Settings, user: User, stun: StunHealth) -> list[dict[str, Any]]:
+    """The STUN servers that answer and the TURN servers, with TURN credentials for this user."""
     return ice_servers(
-        stun_urls=settings.ice_stun_urls,
+        stun_urls=await stun.answering(settings.ice_stun_urls),
         turn_urls=settings.ice_turn_urls,
         turn_secret=settings.turn_secret,
         user_id=str(user.id),
@@ -56,12 +57,14 @@ def servers_for(settings: Settings, user: User) -> list[dict[str, Any]]:
 
 
 async def answer_offer(
-    *, peers: EchoPeers, settings: Settings, user: User, offer: OfferIn
+    *, peers: EchoPeers, settings: Settings, user: User, offer: OfferIn, stun: StunHealth
 ) -> AnswerOut:
     """Start an echo peer for this user's offer and return its answer."""
     try:
         sdp = await peers.answer(
-            owner=str(user.id), offer_sdp=offer.sdp, ice_servers=servers_for(settings, user)
+            owner=str(user.id),
+            offer_sdp=offer.sdp,
+            ice_servers=await servers_for(settings, user, stun),
         )
     except OfferRejected as exc:
         raise OfferUnusable(

@@ -73,7 +73,10 @@ async def call_socket(websocket: WebSocket, appointment_id: int) -> None:
                 message = parse_client_frame(text)
                 if isinstance(message, Join):
                     servers = ice_servers(
-                        stun_urls=settings.ice_stun_urls,
+                        # Only STUN servers that answer: aiortc waits ~5 s on a silent one.
+                        stun_urls=await websocket.app.state.stun_health.answering(
+                            settings.ice_stun_urls
+                        ),
                         turn_urls=settings.ice_turn_urls,
                         turn_secret=settings.turn_secret,
                         user_id=str(user.id),
