@@ -11,6 +11,10 @@ from pathlib import Path
 
 from app.core.config import get_settings
 
+# Chat frames are ~100 bytes: per-message deflate saves almost nothing on them but keeps ~40 KB of
+# compressor state per idle socket (measured by bench/chat_fanout.py), so it is off.
+SERVER_OPTIONS: dict[str, object] = {"ws_per_message_deflate": False}
+
 
 def _serve(args: argparse.Namespace) -> int:
     import uvicorn
@@ -25,6 +29,7 @@ def _serve(args: argparse.Namespace) -> int:
         proxy_headers=True,
         log_level="info",
         log_config=log_config(),
+        **SERVER_OPTIONS,
     )
     return 0
 

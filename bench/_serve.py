@@ -5,7 +5,8 @@
     python bench/_serve.py relay --port N
 
 ``app`` serves the real application with uvicorn's defaults (uvloop, httptools, the websockets
-protocol, per-message deflate on), as ``closetcall serve`` does. ``relay`` is the chat baseline: a
+protocol) and the server options of ``closetcall serve`` (per-message deflate off).
+``relay`` is the chat baseline: a
 bare ``websockets`` server speaking the same frames as /ws/chat/{id} (hello, ready, send, ack,
 message) that relays within a conversation with ``websockets.broadcast`` and stores nothing.
 """
@@ -54,7 +55,16 @@ def serve_app(args: argparse.Namespace) -> None:
     )
     if args.chat_rate_limit:
         app.state.chat_limiter = RateLimiter(args.chat_rate_limit, RATE_WINDOW_SECONDS)
-    uvicorn.run(app, host="127.0.0.1", port=args.port, log_level="warning", lifespan="on")
+    from app.cli import SERVER_OPTIONS
+
+    uvicorn.run(
+        app,
+        host="127.0.0.1",
+        port=args.port,
+        log_level="warning",
+        lifespan="on",
+        **SERVER_OPTIONS,  # type: ignore[arg-type]
+    )
 
 
 class Relay:
