@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import getpass
 import logging
+import os
 import sys
 from pathlib import Path
 
@@ -108,6 +109,9 @@ def _read_catalog_file(args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
+    # One BLAS thread per process: the recommender's small matrix products got slower, not faster,
+    # with the default OpenBLAS thread pool on 2 cores (bench/recommend.py p95 82 vs 34 ms).
+    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     parser = argparse.ArgumentParser(prog="closetcall", description="Closet Call server tools")
     sub = parser.add_subparsers(dest="command", required=True)

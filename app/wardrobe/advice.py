@@ -4,6 +4,7 @@ go into the pure recommender; what comes out is explained with their own items' 
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -175,7 +176,10 @@ async def recommendations_for(
     # Candidate ids must not collide with owned ids inside the recommender: offset them.
     offset = 1 + max(owned_by_id, default=0)
     candidates = [_garment_of_catalog(i, offset + i.id) for i in candidates_by_id.values()]  # type: ignore[operator]
-    results = recommender.recommend(owned, candidates, limit=filters.limit, season=filters.season)
+    # Matrix work: off the event loop, like image processing.
+    results = await asyncio.to_thread(
+        recommender.recommend, owned, candidates, limit=filters.limit, season=filters.season
+    )
 
     def view_of(garment_id: int) -> dict[str, Any]:
         if garment_id >= offset:

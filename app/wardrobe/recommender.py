@@ -2,16 +2,19 @@
 
 numpy and the standard library only: no database, no web framework, nothing from ``app``. The rules
 (slot pairs, formality, seasons, colour, patterns, style tags) and every threshold live in
-:class:`Weights`; ``docs/recommender.md`` explains them and what is and is not claimed.
+:class:`Weights`; ``docs/recommender.md`` explains them, the counting, and what is not claimed.
 
-Shape of the computation (see the doc for the maths):
+The rules are written twice: once for one pair of garments (``compatible``, ``pair_score``: the
+readable definition, table-tested) and once on arrays (the same arithmetic, so the same answers).
+Per request (see the doc for the maths):
 
-* the catalog side is indexed once (:class:`CatalogIndex`): candidates that look alike to every rule
-  share one *profile*, so per request the rules run on profiles x owned items, not items x items;
-* per wardrobe, the owned x owned compatibility matrix and its edge lists are built once;
-* per outfit slot, the profiles' compatibility rows are de-duplicated and the outfits each row
-  unlocks are counted with matrix products (cliques of up to four owned items around the candidate);
-* only the final top ``limit`` get explanations (which owned items they pair with, example outfits).
+* the catalog is indexed once (:class:`CatalogIndex`): candidates every rule sees alike share a
+  *class*, so the rules run on classes x owned items, not on 50,000 items;
+* owned items every candidate class and every owned item sees alike form a *type*, counted once
+  with its multiplicity;
+* per outfit slot, the classes' compatibility rows are de-duplicated and the outfits each row
+  unlocks are counted with matrix products (cliques of up to four owned types around it);
+* only the top ``limit`` are explained (which owned items they pair with, example outfits).
 """
 
 from __future__ import annotations
@@ -39,9 +42,8 @@ _PAIRS = (
     *(("bag", s) for s in ("top", "bottom", "one_piece", "outerwear", "shoes")),
 )
 SLOT_PAIRS: frozenset[frozenset[str]] = frozenset(frozenset(p) for p in _PAIRS)
-_CODE = {
-    s: i for i, s in enumerate(SLOTS)
-}  # unknown slot strings get len(SLOTS): pairs with nothing
+# Slot codes; a slot string we do not know gets len(SLOTS) and pairs with nothing.
+_CODE = {s: i for i, s in enumerate(SLOTS)}
 _SLOT_OK = np.zeros((len(SLOTS) + 1, len(SLOTS) + 1), dtype=bool)
 for _a, _b in _PAIRS:
     _SLOT_OK[_CODE[_a], _CODE[_b]] = _SLOT_OK[_CODE[_b], _CODE[_a]] = True
@@ -408,13 +410,38 @@ def _needed_for_waking(slot: str, shape: tuple[str, ...]) -> bool:
 
 
 class _Closet:
-    """The owned items of one request (item level: explanations and examples read this)."""
+    """The owned items of one request. Items that every rule sees alike share a *key*, and the
+    rules run once per key; explanations and examples read the item-level matrices."""
 
     def __init__(self, items: Sequence[Garment], features: _Features, weights: Weights) -> None:
         self.items = list(items)
         self.ids = np.array([g.id for g in items], dtype=np.int64)
         self.features = features
-        self.ok, self.score = _full_scores(features, features, weights)
+        hued = ~features.plain
+        alike = np.column_stack(
+            [
+                features.slot,
+                hued,
+                np.where(hued, features.hue, 0.0),
+                np.where(hued, features.sat, 0.0),
+                features.formality,
+                features.season_known,
+                features.bold,
+                features.seasons,
+            ]
+        ).astype(np.float64)
+        first, self.key_of = _unique_rows(
+            alike.view(np.uint8).reshape(len(items), 8 * alike.shape[1])
+        )
+        self.keys = features.take(first)
+        self.multiplicity = np.bincount(self.key_of, minlength=first.size).astype(np.float64)
+        self.members = np.zeros((len(items), first.size))  # item x key, one-hot
+        self.members[np.arange(len(items)), self.key_of] = 1.0
+        self.key_ok, key_base = _pairwise(self.keys, self.keys, weights)
+        pairs = np.ix_(self.key_of, self.key_of)
+        self.ok = self.key_ok[pairs]
+        bonus = weights.style_bonus * _jaccard(features.tags, features.tags)
+        self.score = np.where(self.ok, key_base[pairs] + bonus, 0.0)
         self.groups = {s: np.flatnonzero(features.slot == _CODE[s]) for s in OUTFIT_SLOTS}
 
     def partners(self, slot: str) -> np.ndarray:
@@ -431,7 +458,10 @@ class _Counter:
     the multiplicities. Every product holds non-negative integers below 2**24 (float32 is exact)
     and every sum over many terms is taken in float64."""
 
-    def __init__(self, slots: np.ndarray, ok: np.ndarray, multiplicity: np.ndarray) -> None:
+    def __init__(
+        self, reps: np.ndarray, slots: np.ndarray, ok: np.ndarray, multiplicity: np.ndarray
+    ) -> None:
+        self.reps = reps  # the owned key standing for each type
         self.slots = slots
         self.okf = ok.astype(np.float32)
         self.multiplicity = multiplicity.astype(np.float32)
@@ -576,7 +606,7 @@ class _Counter:
                 part[:, g4] += sum4
             else:
                 part[:, g3] += n3 * ((left * fit4) @ with3) - sum3
-                part[:, g4] += n4 * ((left * fit3) @ with4)
+                part[:, g4] += n4 * ((left * fit3) @ with4) - sum4
         return ways.sum(1, dtype=np.float64)
 
     def _awake(self) -> np.ndarray:
@@ -624,7 +654,8 @@ class CatalogIndex:
             raise ValueError("candidate ids must be unique")
         # Number everything in sorted order, so the same catalog in any order gives the same
         # tables (and bit-for-bit the same scores).
-        raw = [self._keys(g) for g in self.garments]
+        hued: dict[str, str] = {}  # rgb -> itself, or "" when neutral ("goes with everything")
+        raw = [self._keys(g, hued) for g in self.garments]
         colours = _numbered(k[0][1] for k in raw if k[0][1])
         season_sets = _numbered(k[0][3] for k in raw)
         classes = _numbered(
@@ -645,6 +676,12 @@ class CatalogIndex:
         )
         self.duplicate_key = np.array([duplicates.get(k[1], -1) for k in raw], dtype=np.int64)
         self.tagset = np.array([tagsets[k[2]] for k in raw], dtype=np.int64)
+        # Everything but near-duplicates depends on (class, style tags) only: score those pairs.
+        pairs, self.pair = np.unique(self.klass * len(tagsets) + self.tagset, return_inverse=True)
+        self.pair_class, self.pair_tagset = (
+            pairs // max(1, len(tagsets)),
+            pairs % max(1, len(tagsets)),
+        )
         table = np.array(list(classes), dtype=np.int64).reshape(-1, 5)
         self.class_slot, self.class_colour, self.class_formality = (
             table[:, 0],
@@ -652,6 +689,15 @@ class CatalogIndex:
             table[:, 2],
         )
         self.class_seasons, self.class_bold = table[:, 3], table[:, 4].astype(bool)
+        # Everything but the colour: few distinct combinations, checked once each per request.
+        others, self.class_other = np.unique(table[:, [0, 2, 3, 4]], axis=0, return_inverse=True)
+        self.other_slot, self.other_formality, self.other_seasons = (
+            others[:, 0],
+            others[:, 1],
+            others[:, 2],
+        )
+        self.other_bold = others[:, 3].astype(bool)
+        self.class_other = self.class_other.reshape(-1)
         features = [colour_features(rgb, w) for rgb in colours]
         self.colour_hue = np.array([f[1] for f in features], dtype=np.float64)
         self.colour_sat = np.array([f[2] for f in features], dtype=np.float64)
@@ -663,18 +709,40 @@ class CatalogIndex:
         self.dup_rgb = np.array([_rgb(k[1]) for k in keys], dtype=np.int32).reshape(-1, 3)
         self.dup_pattern = np.array([self.patterns.index[k[2]] for k in keys], dtype=np.int32)
         self.dup_formality = np.array([k[3] for k in keys], dtype=np.int16)
+        # Near-duplicates are looked up in a grid of RGB cells as wide as the distance allowed.
+        self._cell = max(1, math.ceil(w.duplicate_rgb_distance))
+        self._cells = 256 // self._cell + 3
+        codes = self._code(
+            (self.dup_slot.astype(np.int64) << 16) | self.dup_pattern,
+            self.dup_rgb // self._cell + 1,
+        )
+        self._dup_order = np.argsort(codes, kind="stable")
+        self._dup_codes = codes[self._dup_order]
+        # formality f (0 = unknown) -> bit mask of the owned formalities close enough to it
+        self._near_formality = np.array(
+            [
+                sum(
+                    1 << b
+                    for b in range(6)
+                    if not a or not b or abs(a - b) <= w.duplicate_formality_gap
+                )
+                for a in range(6)
+            ],
+            dtype=np.int64,
+        )
         self.tag_matrix = self.tags.matrix([frozenset(t) for t in tagsets])
 
-    def _keys(self, g: Garment) -> tuple[tuple[object, ...], tuple[object, ...], tuple[str, ...]]:
+    def _keys(
+        self, g: Garment, hued: dict[str, str]
+    ) -> tuple[tuple[object, ...], tuple[object, ...], tuple[str, ...]]:
         """(class key, near-duplicate key, style tags) of a candidate, in sortable form."""
         slot = _CODE.get(g.slot, len(SLOTS))
         rgb = g.colour_rgb.lower() if g.colour_rgb else ""
-        hued = (
-            rgb if rgb and not colour_features(rgb, self.weights)[0] else ""
-        )  # "" = goes with all
+        if rgb not in hued:
+            hued[rgb] = rgb if rgb and not colour_features(rgb, self.weights)[0] else ""
         formality = g.formality or 0
         return (
-            (slot, hued, formality, tuple(sorted(g.seasons)), _bold(g.pattern, self.weights)),
+            (slot, hued[rgb], formality, tuple(sorted(g.seasons)), _bold(g.pattern, self.weights)),
             (slot, rgb, g.pattern or "solid", formality),
             tuple(sorted(g.style_tags)),
         )
@@ -695,42 +763,73 @@ class CatalogIndex:
         return (~self.season_known | worn)[self.class_seasons]
 
     def rules(self, classes: np.ndarray, owned: _Features) -> tuple[np.ndarray, np.ndarray]:
-        """(compatible, harmony - formality penalty) of each class x owned item: the rules run on
-        the distinct colours, formalities, season sets and boldness, then are gathered."""
+        """(compatible, harmony - formality penalty) of each class x owned key: the rules run on
+        distinct values (colours; slot, formality, seasons and boldness), then are gathered."""
         w = self.weights
-        plain = np.zeros(self.colour_hue.size, dtype=bool)
-        h = _harmony_table(
-            self.colour_hue, self.colour_sat, plain, owned.hue, owned.sat, owned.plain, w
+        hued = np.flatnonzero(~owned.plain)
+        table = np.ones((self.colour_hue.size + 1, hued.size + 1))  # last row/column: neutral
+        table[:-1, :-1] = _harmony_table(
+            self.colour_hue,
+            self.colour_sat,
+            np.zeros(self.colour_hue.size, dtype=bool),
+            owned.hue[hued],
+            owned.sat[hued],
+            np.zeros(hued.size, dtype=bool),
+            w,
         )
-        h = np.vstack([h, np.ones((1, owned.slot.size))])  # colour -1 (neutral) is the last row
-        formal, penalty = _formality_table(np.arange(6, dtype=np.int8), owned.formality, w)
-        seasons = _season_table(
-            self.season_matrix, self.season_known, owned.seasons, owned.season_known
+        column = np.full(owned.slot.size, hued.size)
+        column[hued] = np.arange(hued.size)
+        colour = self.class_colour[classes]  # -1 (neutral) -> the last row
+        h = np.take(table[colour], column, axis=1)
+        fits = np.take((table >= w.min_harmony)[colour], column, axis=1)
+        formal, penalty = _formality_table(self.other_formality, owned.formality, w)
+        seasons = self.other_seasons
+        other = _SLOT_OK[self.other_slot[:, None], owned.slot[None, :]] & formal
+        other &= _season_table(
+            self.season_matrix[seasons],
+            self.season_known[seasons],
+            owned.seasons,
+            owned.season_known,
         )
-        bold = ~(np.array([False, True])[:, None] & owned.bold[None, :])
-        colour = self.class_colour[classes]
-        ok = _SLOT_OK[:, owned.slot][self.class_slot[classes]]
-        ok &= formal[self.class_formality[classes]] & seasons[self.class_seasons[classes]]
-        ok &= bold[self.class_bold[classes].astype(np.int64)] & (h >= w.min_harmony)[colour]
-        return ok, h[colour] - penalty[self.class_formality[classes]]
+        other &= ~(self.other_bold[:, None] & owned.bold[None, :])
+        kind = self.class_other[classes]
+        return other[kind] & fits, h - penalty[kind]
+
+    def _code(self, group: np.ndarray, cell: np.ndarray) -> np.ndarray:
+        n = self._cells
+        return ((group * n + cell[..., 0]) * n + cell[..., 1]) * n + cell[..., 2]
 
     def duplicates(self, owned: _Features) -> np.ndarray:
         """Per duplicate key (slot, colour, pattern, formality): near-duplicate of an owned item?"""
         w = self.weights
         out = np.zeros(self.dup_slot.size, dtype=bool)
         own = np.flatnonzero(owned.coloured)
-        for slot, pattern in {(int(owned.slot[k]), int(owned.pattern[k])) for k in own}:
-            mine = np.flatnonzero((self.dup_slot == slot) & (self.dup_pattern == pattern))
-            theirs = own[(owned.slot[own] == slot) & (owned.pattern[own] == pattern)]
-            if not mine.size:
-                continue
-            diff = self.dup_rgb[mine][:, None, :] - owned.rgb[theirs][None, :, :]
-            close = (diff * diff).sum(-1) <= w.duplicate_rgb_distance**2
-            fa = self.dup_formality[mine][:, None]
-            fb = owned.formality[theirs].astype(np.int16)[None, :]
-            close &= (fa == 0) | (fb == 0) | (np.abs(fa - fb) <= w.duplicate_formality_gap)
-            out[mine] |= close.any(axis=1)
+        if not own.size or not out.size:
+            return out
+        # One look-up per distinct (slot, pattern, colour); the owned formalities as a bit mask.
+        group = (owned.slot[own].astype(np.int64) << 16) | owned.pattern[own]
+        point = np.column_stack([group, owned.rgb[own]])
+        first, which = _unique_rows(point.view(np.uint8).reshape(own.size, -1))
+        mask = np.zeros(first.size, dtype=np.int64)
+        np.bitwise_or.at(mask, which, 1 << owned.formality[own].astype(np.int64))
+        group, rgb = group[first], owned.rgb[own][first]
+        cells = (rgb // self._cell + 1)[:, None, :] + _NEIGHBOURS[None, :, :]
+        codes = self._code(group[:, None], cells.astype(np.int64)).ravel()  # (points x 27)
+        lo = np.searchsorted(self._dup_codes, codes, "left")
+        found = np.searchsorted(self._dup_codes, codes, "right") - lo
+        if not found.sum():
+            return out
+        query = np.repeat(np.repeat(np.arange(first.size), len(_NEIGHBOURS)), found)
+        step = np.arange(found.sum()) - np.repeat(np.cumsum(found) - found, found)
+        keys = self._dup_order[np.repeat(lo, found) + step]
+        diff = self.dup_rgb[keys] - rgb[query]
+        close = (diff * diff).sum(1) <= w.duplicate_rgb_distance**2
+        close &= (mask[query] & self._near_formality[self.dup_formality[keys]]) != 0
+        out[keys[close]] = True
         return out
+
+
+_NEIGHBOURS = np.array([(x, y, z) for x in (-1, 0, 1) for y in (-1, 0, 1) for z in (-1, 0, 1)])
 
 
 @dataclass(frozen=True)
@@ -786,113 +885,141 @@ def evaluate(
 
     Owned items out of ``season`` (when given) sit this one out: they make no outfits."""
     index = _index(candidates, weights)
-    w = index.weights
     owned = sorted(owned, key=lambda g: g.id)
     if len({g.id for g in owned}) != len(owned):
         raise ValueError("owned ids must be unique")
     season = None if season is None else _norm(season)
+    vocab = (index.seasons.copy(), index.patterns.copy(), index.tags.copy())
+    everything = _Features.of(owned, index.weights, *vocab)
     wearable = np.array(
-        [
-            k
-            for k, g in enumerate(owned)
-            if g.slot in OUTFIT_SLOTS and (season is None or not g.seasons or season in g.seasons)
-        ],
+        [k for k, g in enumerate(owned) if g.slot in OUTFIT_SLOTS and _wearable(g, season)],
         dtype=np.int64,
     )
-    vocab = (index.seasons.copy(), index.patterns.copy(), index.tags.copy())
-    everything = _Features.of(owned, w, *vocab)
-    closet = _Closet([owned[k] for k in wearable], everything.take(wearable), w)
+    closet = _Closet([owned[k] for k in wearable], everything.take(wearable), index.weights)
+    act, allowed = _in_play(index, season, allowed_ids)
+    ok, base = index.rules(act, closet.keys)  # (classes in play, owned keys)
+    counter, type_of = _types(closet, ok)
+    unlocked, wakes, rows_of, row = _count(index, act, ok, counter)
+    at = np.full(index.classes, -1, dtype=np.int64)  # class -> its row of ``ok`` (-1: not in play)
+    at[act] = np.arange(act.size)
+    sleeping = tuple(int(i) for i in closet.ids[~counter.awake[type_of]])
+    state = {"index": index, "closet": closet, "counter": counter, "type_of": type_of}
+    state |= {"rows": rows_of, "row": row, "at": at, "vocab": vocab}
+    figures = _figures(index, closet, at, allowed, ok, base, unlocked, wakes, everything)
+    return Evaluation(**figures, sleeping=sleeping, _state=state)
 
+
+def _wearable(g: Garment, season: str | None) -> bool:
+    return season is None or not g.seasons or season in g.seasons
+
+
+def _in_play(
+    index: CatalogIndex, season: str | None, allowed_ids: Collection[int] | None
+) -> tuple[np.ndarray, np.ndarray]:
+    """(classes in play: outfit slot, in season, with an allowed candidate; allowed candidates)"""
     active = index.in_season(season) & np.isin(index.class_slot, [_CODE[s] for s in OUTFIT_SLOTS])
     allowed = np.ones(len(index), dtype=bool)
     if allowed_ids is not None:
         wanted = allowed_ids if isinstance(allowed_ids, np.ndarray) else list(allowed_ids)
         allowed = np.isin(index.ids, np.asarray(wanted, dtype=np.int64))
         active &= np.bincount(index.klass, weights=allowed, minlength=index.classes) > 0
-    act = np.flatnonzero(active)
-    at = np.full(index.classes, -1, dtype=np.int64)  # class -> row of ``ok``
-    at[act] = np.arange(act.size)
-    ok, base = index.rules(act, closet.features)
+    return np.flatnonzero(active), allowed
 
-    # Owned types: same slot, same compatibility with every owned item and every class in play.
-    columns = np.concatenate([closet.ok, ok.T], axis=1)
+
+def _types(closet: _Closet, ok: np.ndarray) -> tuple[_Counter, np.ndarray]:
+    """Owned types (same slot, same compatibility with every owned key and every class in play)
+    and the item -> type map."""
+    columns = np.concatenate([closet.key_ok, ok.T], axis=1)
     key = np.concatenate(
-        [closet.features.slot.astype(np.uint8)[:, None], np.packbits(columns, axis=1)], axis=1
+        [closet.keys.slot.astype(np.uint8)[:, None], np.packbits(columns, axis=1)], axis=1
     )
-    reps, type_of = _unique_rows(key)
+    reps, type_of_key = _unique_rows(key)
     counter = _Counter(
-        closet.features.slot[reps],
-        closet.ok[np.ix_(reps, reps)],
-        np.bincount(type_of, minlength=reps.size),
+        reps,
+        closet.keys.slot[reps],
+        closet.key_ok[np.ix_(reps, reps)],
+        np.bincount(type_of_key, weights=closet.multiplicity, minlength=reps.size),
     )
-    sleeping_t = ~counter.awake
+    return counter, type_of_key[closet.key_of]
 
-    unlocked_a = np.zeros(act.size)
-    wakes_a = np.zeros(act.size)
-    row_a = np.full(act.size, -1, dtype=np.int64)
+
+def _count(
+    index: CatalogIndex, act: np.ndarray, ok: np.ndarray, counter: _Counter
+) -> tuple[np.ndarray, np.ndarray, dict[str, np.ndarray], np.ndarray]:
+    """Outfits unlocked and items woken per class in play, counted once per distinct row."""
+    sleeping = ~counter.awake
+    unlocked, wakes = np.zeros(act.size), np.zeros(act.size)
+    row = np.full(act.size, -1, dtype=np.int64)  # class in play -> its row in rows_of[slot]
     rows_of: dict[str, np.ndarray] = {}
-    mode = "wake" if sleeping_t.any() else "count"
+    mode = "wake" if sleeping.any() else "count"
     for slot in OUTFIT_SLOTS:
         local = np.flatnonzero(index.class_slot[act] == _CODE[slot])
-        if not local.size or not reps.size:
+        if not local.size or not counter.slots.size:
             continue
-        block = ok[local][:, reps] & counter.partners(slot)
+        block = ok[np.ix_(local, counter.reps)] & counter.partners(slot)
         first, inverse = _unique_rows(np.packbits(block, axis=1))
         rows = block[first] * counter.multiplicity
         count, part = counter.unlocked(rows, slot, mode)
-        unlocked_a[local] = count[inverse]
+        unlocked[local] = count[inverse]
         if part is not None:
-            wakes_a[local] = (((part > 0) & sleeping_t) @ counter.multiplicity)[inverse]
+            wakes[local] = (((part > 0) & sleeping) @ counter.multiplicity)[inverse]
         rows_of[slot] = rows
-        row_a[local] = inverse
+        row[local] = inverse
+    return unlocked, wakes, rows_of, row
 
-    n_ok = ok.sum(1)
-    tag_sum = ok.astype(np.float64) @ _jaccard(index.tag_matrix, closet.features.tags).T
-    base_sum = np.where(ok, base, 0.0).sum(1)
 
-    a = at[index.klass]  # candidate -> row of ``ok`` (-1: not in play)
-    considered = (a >= 0) & allowed
-    a = np.where(considered, a, 0)
-    if not act.size:  # nothing in play: keep the gathers below well-defined
+def _figures(
+    index: CatalogIndex,
+    closet: _Closet,
+    at: np.ndarray,
+    allowed: np.ndarray,
+    ok: np.ndarray,
+    base: np.ndarray,
+    unlocked_a: np.ndarray,
+    wakes_a: np.ndarray,
+    everything: _Features,
+) -> dict[str, np.ndarray]:
+    """Per (class, style tags) pair: compatibility and score; then gathered per candidate."""
+    w = index.weights
+    weighted = ok * closet.multiplicity  # each owned key counts once per item
+    n_ok = weighted.sum(1)
+    base_sum = np.einsum("ij,ij->i", weighted, base)
+    tags = _jaccard(index.tag_matrix, closet.features.tags) @ closet.members  # (tag sets, keys)
+    tag_sum = ok.astype(np.float64) @ tags.T
+    a = at[index.pair_class]  # pair -> row of ``ok`` (-1: not in play)
+    live = a >= 0
+    a = np.where(live, a, 0)
+    if not ok.shape[0]:  # nothing in play: keep the gathers below well-defined
         unlocked_a, wakes_a, n_ok, base_sum = (np.zeros(1) for _ in range(4))
         tag_sum = np.zeros((1, max(1, len(index.tag_matrix))))
+    pair_unlocked = np.where(live, unlocked_a[a], 0.0)
+    pair_wakes = np.where(live, wakes_a[a], 0.0)
+    total = base_sum[a] + w.style_bonus * tag_sum[a, index.pair_tagset]
+    fit = np.divide(total, n_ok[a], out=np.zeros(a.size), where=live & (n_ok[a] > 0))
+    rank = (
+        w.rank_unlocked * np.log1p(pair_unlocked)
+        + w.rank_wakes * np.log1p(pair_wakes)
+        + w.rank_compatibility * fit
+    )
+    considered = live[index.pair] & allowed
     duplicate = np.zeros(len(index), dtype=bool)
-    if owned:
-        dup_key = index.duplicates(everything)
+    if everything.slot.size:
         has_key = index.duplicate_key >= 0
-        duplicate[has_key] = dup_key[index.duplicate_key[has_key]]
-    unlocked = np.where(considered, unlocked_a[a], 0).astype(np.int64)
-    wakes = np.where(considered, wakes_a[a], 0).astype(np.int64)
-    total = base_sum[a] + w.style_bonus * tag_sum[a, index.tagset]
-    compatibility = np.divide(
-        total, n_ok[a], out=np.zeros(len(index)), where=considered & (n_ok[a] > 0)
-    )
-    score = (
-        w.rank_unlocked * np.log1p(unlocked)
-        + w.rank_wakes * np.log1p(wakes)
-        + w.rank_compatibility * compatibility
-    )
-    return Evaluation(
-        ids=index.ids,
-        considered=considered,
-        duplicate=duplicate & considered,
-        unlocked=unlocked,
-        wakes=wakes,
-        compatibility=compatibility,
-        score=score,
-        sleeping=tuple(int(i) for i in closet.ids[sleeping_t[type_of]]),
-        slot=index.class_slot[index.klass],
-        _state={
-            "index": index,
-            "closet": closet,
-            "counter": counter,
-            "type_of": type_of,
-            "rows": rows_of,
-            "row": row_a,
-            "at": at,
-            "vocab": vocab,
-        },
-    )
+        duplicate[has_key] = index.duplicates(everything)[index.duplicate_key[has_key]]
+
+    def per_candidate(values: np.ndarray) -> np.ndarray:
+        return np.where(considered, values[index.pair], 0)
+
+    return {
+        "ids": index.ids,
+        "considered": considered,
+        "duplicate": duplicate & considered,
+        "unlocked": per_candidate(pair_unlocked).astype(np.int64),
+        "wakes": per_candidate(pair_wakes).astype(np.int64),
+        "compatibility": per_candidate(fit).astype(np.float64),
+        "score": per_candidate(rank).astype(np.float64),
+        "slot": index.class_slot[index.klass],
+    }
 
 
 def top(
@@ -935,8 +1062,11 @@ def recommend(
 ) -> list[Recommendation]:
     """The ``limit`` candidates that unlock the most new outfits with ``owned``, explained.
 
-    Near-duplicates of owned items, accessories and candidates out of ``season`` are left out;
-    ``allowed_ids`` (sizes in stock, price range ...) narrows an indexed catalog per request."""
+    Near-duplicates of owned items, accessories, candidates out of ``season`` and candidates that
+    unlock fewer than ``min_unlocked`` outfits are left out; no slot fills more than
+    ``max_per_slot`` places (default: ``Weights.max_share_per_slot`` of ``limit``).
+    ``allowed_ids`` (sizes in stock, price range ...) narrows an indexed catalog per request.
+    Pass a :class:`CatalogIndex` built once per catalog instead of a list to skip the indexing."""
     evaluation = evaluate(
         owned, candidates, season=season, allowed_ids=allowed_ids, weights=weights
     )
