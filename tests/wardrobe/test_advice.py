@@ -118,7 +118,11 @@ class TestRecommendations:
         assert all(
             (p["kind"], p["id"]) != ("owned", world.secret.id)
             for r in response.json()["data"]
-            for p in [*r["pairs_with"], *r["wakes_up"], *sum(r["examples"], [])]
+            for p in [
+                *r["pairs_with"],
+                *r["wakes_up"],
+                *(x for outfit in r["examples"] for x in outfit),
+            ]
         )
         assert response.json()["owned_count"] == 2
 
