@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import logging
 import time
 from collections import deque
 from typing import Any
@@ -29,6 +30,7 @@ from app.core.errors import AppError
 from app.core.websockets import origin_allowed
 
 router = APIRouter()
+log = logging.getLogger(__name__)
 RATE_WINDOW_SECONDS = 10.0
 RATE_MAX_MESSAGES = 30
 
@@ -99,11 +101,24 @@ async def chat_socket(websocket: WebSocket, conversation_id: int) -> None:
         await _send(websocket, {"type": "ready", "last_seq": state["last_sent"], "unread": unread})
         receiver = asyncio.create_task(_receive(websocket, db, user, conversation_id, broker))
         sender = asyncio.create_task(_forward(websocket, db, user, conversation_id, items, state))
-        _done, pending = await asyncio.wait({receiver, sender}, return_when=asyncio.FIRST_COMPLETED)
+        done, pending = await asyncio.wait({receiver, sender}, return_when=asyncio.FIRST_COMPLETED)
+        for task in done:
+            # A peer that went away ends a task with a disconnect: expected, not an error. Anything
+            # else is logged here rather than left as "Task exception was never retrieved".
+            error = None if task.cancelled() else task.exception()
+            if error is not None and not _is_disconnect(error):
+                log.warning("chat socket task failed", exc_info=error)
         for task in pending:
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await task
+
+
+def _is_disconnect(error: BaseException) -> bool:
+    return (
+        isinstance(error, WebSocketDisconnect | ConnectionError)
+        or "Disconnect" in type(error).__name__
+    )
 
 
 async def _catch_up(
