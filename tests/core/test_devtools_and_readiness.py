@@ -17,6 +17,9 @@ from tests.conftest import BoundDatabase, service_missing
 
 
 def _app(settings: Settings, engine: AsyncEngine, connection: AsyncConnection) -> FastAPI:
+    # The background jobs (reminders, unread notices, reservation expiry) would tick on the same
+    # test connection as the request while the lifespan runs; they are not what these tests check.
+    settings = settings.model_copy(update={"reminders_enabled": False})
     return create_app(
         settings,
         database=BoundDatabase(engine, connection),
