@@ -14,6 +14,7 @@ from app.accounts.models import User
 from app.core.errors import InvalidInput, NotFound
 from app.core.i18n import format_yen, ngettext
 from app.core.i18n import gettext as _
+from app.customer import service as customers
 from app.customer.models import CustomerProfile
 from app.wardrobe import advice_repository as repo
 from app.wardrobe import recommender
@@ -89,12 +90,12 @@ def _garment_of_owned(owned: OwnedItem, source: CatalogItem | None) -> recommend
         id=owned.id,  # type: ignore[arg-type]
         slot=owned.slot,
         colour_rgb=owned.colour_rgb,
-        secondary_rgb=getattr(owned, "secondary_colour_rgb", None),
-        pattern=getattr(owned, "pattern", None),
-        formality=getattr(owned, "formality", None),
-        seasons=frozenset(getattr(owned, "seasons", None) or ()),
+        secondary_rgb=owned.secondary_colour_rgb,
+        pattern=owned.pattern,
+        formality=owned.formality,
+        seasons=frozenset(owned.seasons or ()),
         colour_name=owned.colour_name,
-        category=getattr(owned, "category", None),
+        category=owned.category,
     )
 
 
@@ -160,7 +161,10 @@ async def recommendations_for(
         for o in owned_rows
         if (g := _garment_of_owned(o, sources.get(o.catalog_item_id or 0))) is not None
     ]
-    profile = await repo.profile_of(session, customer_id)
+    # Access was checked above (may_see_wardrobe); this only reads the sizes.
+    _customer, profile = await customers.load_customer(
+        session, viewer=viewer, customer_id=customer_id
+    )
     catalog = await repo.catalog_candidates(
         session, max_price=filters.max_price, min_price=filters.min_price, season=filters.season
     )

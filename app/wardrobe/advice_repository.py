@@ -1,11 +1,10 @@
-"""The queries behind recommendations: a customer's active wardrobe, their sizes, and candidates."""
+"""The queries behind recommendations: a customer's active wardrobe and the catalog candidates."""
 
 from __future__ import annotations
 
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from app.customer.models import CustomerProfile
 from app.wardrobe.models import CatalogItem, OwnedItem
 
 
@@ -19,12 +18,6 @@ async def active_owned(
     if not include_hidden:
         query = query.where(col(OwnedItem.hidden).is_(False))
     return list((await session.exec(query.order_by(col(OwnedItem.id)))).all())
-
-
-async def profile_of(session: AsyncSession, customer_id: int) -> CustomerProfile | None:
-    return (
-        await session.exec(select(CustomerProfile).where(CustomerProfile.user_id == customer_id))
-    ).first()
 
 
 async def catalog_candidates(
