@@ -21,6 +21,7 @@ from app.chat import pages as chat_pages
 from app.chat import router as chat_api
 from app.chat import ws as chat_ws
 from app.chat.notifier import UnreadNotifier
+from app.chat.writer import ChatWriter
 from app.chat.ws import RateLimiter
 from app.consultation import call as call_page
 from app.consultation import device as device_check
@@ -78,6 +79,7 @@ def create_app(
             redis = Redis.from_url(settings.redis_url)
         app.state.redis = redis
         app.state.broker = create_broker(settings.redis_url)
+        app.state.chat_writer = ChatWriter(db, app.state.broker)
         members = (
             RedisMemberStore(redis, prefix=f"{settings.redis_key_prefix}:call")
             if redis is not None
@@ -94,6 +96,7 @@ def create_app(
             await app.state.reminders.stop()
             await app.state.chat_notices.stop()
             await app.state.reservation_expiry.stop()
+            await app.state.chat_writer.close()
             await app.state.broker.close()
             await app.state.call_rooms.close_all()
             await app.state.echo_peers.close_all()
@@ -113,6 +116,7 @@ def create_app(
     app.state.redis = None
     app.state.broker = MemoryBroker()  # replaced at start-up (Redis when configured)
     app.state.chat_limiter = RateLimiter()
+    app.state.chat_writer = ChatWriter(db, app.state.broker)
     app.state.call_rooms = Registry()
     app.state.stun_health = StunHealth()  # which configured STUN servers answer
     app.state.echo_peers = EchoPeers()  # the device check's server peers

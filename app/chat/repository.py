@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import sqlite3
+from collections.abc import Collection, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
+from typing import Any
 
-from sqlalchemy import and_, case, func, or_
+from sqlalchemy import and_, case, func, insert, or_, tuple_, update
 from sqlalchemy.orm import aliased
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -27,6 +31,64 @@ async def conversation_for_update(
         .execution_options(populate_existing=True)
     )
     return (await session.exec(statement)).first()
+
+
+@dataclass(frozen=True)
+class LockedConversation:
+    id: int
+    customer_id: int
+    staff_id: int
+    last_seq: int
+
+
+async def lock_conversations(
+    session: AsyncSession, ids: Collection[int]
+) -> dict[int, LockedConversation]:
+    """Several conversation rows, locked to the end of the transaction in id order (PostgreSQL row
+    locks taken in one order cannot deadlock; SQLite's BEGIN IMMEDIATE already holds the lock)."""
+    statement = (
+        select(
+            Conversation.id, Conversation.customer_id, Conversation.staff_id, Conversation.last_seq
+        )
+        .where(col(Conversation.id).in_(sorted(ids)))
+        .order_by(col(Conversation.id))
+        .with_for_update()
+    )
+    rows = (await session.exec(statement)).all()
+    return {int(row[0]): LockedConversation(*(int(value) for value in row)) for row in rows}
+
+
+async def seqs_by_client_id(
+    session: AsyncSession, keys: Collection[tuple[int, int, str]]
+) -> dict[tuple[int, int, str], int]:
+    """The seq of each (conversation, sender, client_msg_id) already stored."""
+    if not keys:
+        return {}
+    key = tuple_(
+        col(ChatMessage.conversation_id), col(ChatMessage.sender_id), col(ChatMessage.client_msg_id)
+    )
+    statement = select(
+        ChatMessage.conversation_id,
+        ChatMessage.sender_id,
+        ChatMessage.client_msg_id,
+        ChatMessage.seq,
+    ).where(key.in_(list(keys)))
+    rows = (await session.exec(statement)).all()
+    return {(int(c), int(s), str(m)): int(q) for c, s, m, q in rows}
+
+
+async def insert_messages(session: AsyncSession, rows: Sequence[Mapping[str, Any]]) -> None:
+    """Insert numbered messages in one statement (no ORM objects: the group-commit path)."""
+    await session.exec(insert(ChatMessage), params=list(rows))
+
+
+async def set_last_seqs(session: AsyncSession, last_seqs: Mapping[int, int]) -> None:
+    await session.exec(
+        update(Conversation),
+        params=[
+            {"id": conversation_id, "last_seq": seq} for conversation_id, seq in last_seqs.items()
+        ],
+    )
 
 
 async def pair(session: AsyncSession, customer_id: int, staff_id: int) -> Conversation | None:
@@ -205,3 +267,81 @@ async def catalog_search(
         )
     statement = statement.order_by(col(CatalogItem.sku)).limit(limit)
     return list((await session.exec(statement)).all())
+
+
+# ---- The chat writer's SQLite path: plain sqlite3 on the writer's own connection, in its thread.
+# One transaction of five statements costs about 0.3 ms this way, against 4-5 ms of CPU through
+# the async ORM session (each statement a greenlet switch and a thread hop). Same tables, same
+# stored formats (naive UTC timestamps as SQLAlchemy writes them).
+
+SQLITE_TIME = "%Y-%m-%d %H:%M:%S.%f"
+
+
+@contextmanager
+def sqlite_write(connection: sqlite3.Connection) -> Iterator[None]:
+    """BEGIN IMMEDIATE (the write lock first), COMMIT at the end, ROLLBACK if anything raised."""
+    connection.execute("BEGIN IMMEDIATE")
+    try:
+        yield
+    except BaseException:
+        connection.execute("ROLLBACK")
+        raise
+    connection.execute("COMMIT")
+
+
+def _marks(count: int) -> str:
+    return ",".join("?" * count)
+
+
+def sqlite_lock_conversations(
+    connection: sqlite3.Connection, ids: Collection[int]
+) -> dict[int, LockedConversation]:
+    ordered = sorted(ids)
+    marks = _marks(len(ordered))  # only "?" marks are formatted into these statements
+    sql = f"SELECT id, customer_id, staff_id, last_seq FROM conversation WHERE id IN ({marks})"  # noqa: S608
+    cursor = connection.execute(sql, ordered)
+    return {row[0]: LockedConversation(*row) for row in cursor}
+
+
+def sqlite_seqs_by_client_id(
+    connection: sqlite3.Connection, keys: Sequence[tuple[int, int, str]]
+) -> dict[tuple[int, int, str], int]:
+    found: dict[tuple[int, int, str], int] = {}
+    for start in range(0, len(keys), 300):  # SQLite allows 999 parameters in older builds
+        chunk = keys[start : start + 300]
+        rows = ",".join(["(?,?,?)"] * len(chunk))
+        sql = (
+            "SELECT conversation_id, sender_id, client_msg_id, seq FROM chat_message "  # noqa: S608
+            f"WHERE (conversation_id, sender_id, client_msg_id) IN (VALUES {rows})"
+        )
+        cursor = connection.execute(sql, [value for key in chunk for value in key])
+        found.update({(c, s, m): q for c, s, m, q in cursor})
+    return found
+
+
+def sqlite_insert_messages(
+    connection: sqlite3.Connection, rows: Sequence[Mapping[str, Any]]
+) -> None:
+    connection.executemany(
+        "INSERT INTO chat_message "
+        "(conversation_id, seq, sender_id, client_msg_id, body, created_at) "
+        "VALUES (?, ?, ?, ?, ?, ?)",
+        [
+            (
+                row["conversation_id"],
+                row["seq"],
+                row["sender_id"],
+                row["client_msg_id"],
+                row["body"],
+                row["created_at"].astimezone(UTC).strftime(SQLITE_TIME),
+            )
+            for row in rows
+        ],
+    )
+
+
+def sqlite_set_last_seqs(connection: sqlite3.Connection, last_seqs: Mapping[int, int]) -> None:
+    connection.executemany(
+        "UPDATE conversation SET last_seq = ? WHERE id = ?",
+        [(seq, conversation_id) for conversation_id, seq in last_seqs.items()],
+    )

@@ -3,7 +3,9 @@ what was missed, mark as read, count what is unread."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+import sqlite3
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass
 
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import select
@@ -22,9 +24,10 @@ from app.chat.schemas import (
     ProductOut,
     SendIn,
 )
-from app.core.errors import Conflict, Forbidden, NotFound
+from app.core.errors import AppError, Conflict, Forbidden, NotFound
 from app.core.i18n import gettext as _
 from app.core.images import CleanImage
+from app.core.types import utcnow
 from app.store import service as stores
 from app.wardrobe import service as wardrobe
 from app.wardrobe.models import CatalogItem
@@ -228,6 +231,108 @@ async def post(
         client_msg_id=data.client_msg_id,
         build=build,
     )
+
+
+@dataclass(frozen=True)
+class TextPost:
+    """A validated text message waiting to be stored (see ``post_texts``)."""
+
+    conversation_id: int
+    sender_id: int
+    client_msg_id: str
+    body: str
+
+    @property
+    def key(self) -> tuple[int, int, str]:
+        return (self.conversation_id, self.sender_id, self.client_msg_id)
+
+
+@dataclass(frozen=True)
+class Posted:
+    """What storing a post gave: its number, and its frame when it is new (None: a retry)."""
+
+    seq: int
+    out: MessageOut | None
+
+
+@dataclass
+class Numbered:
+    """``number_posts``' answer: a result per post, the rows to insert, the new last_seqs."""
+
+    results: list[Posted | AppError]
+    rows: list[dict[str, object]]
+    last_seqs: dict[int, int]
+
+
+def number_posts(
+    posts: Sequence[TextPost],
+    locked: Mapping[int, repo.LockedConversation],
+    stored: Mapping[tuple[int, int, str], int],
+) -> Numbered:
+    """Decide, under the conversations' locks, what each post becomes: refused (not a writer of
+    the conversation), a retry of a stored message (its seq), or a new row numbered after the
+    conversation's last. Pure: the caller reads ``locked`` and ``stored`` and writes the rows."""
+    seen = dict(stored)
+    last = {conversation_id: row.last_seq for conversation_id, row in locked.items()}
+    numbered = Numbered([], [], {})
+    for post in posts:
+        conversation = locked.get(post.conversation_id)
+        if conversation is None or post.sender_id not in (
+            conversation.customer_id,
+            conversation.staff_id,
+        ):
+            refused = Forbidden(_("Only the customer and the stylist write in this conversation."))
+            numbered.results.append(refused)
+            continue
+        if post.key in seen:  # stored before, or earlier in this batch
+            numbered.results.append(Posted(seen[post.key], None))
+            continue
+        last[post.conversation_id] += 1
+        seen[post.key] = last[post.conversation_id]
+        numbered.last_seqs[post.conversation_id] = last[post.conversation_id]
+        row: dict[str, object] = {
+            "conversation_id": post.conversation_id,
+            "seq": last[post.conversation_id],
+            "sender_id": post.sender_id,
+            "client_msg_id": post.client_msg_id,
+            "body": post.body,
+            "created_at": utcnow(),
+        }
+        numbered.rows.append(row)
+        numbered.results.append(Posted(seen[post.key], MessageOut.model_validate(row)))
+    return numbered
+
+
+async def post_texts(
+    session: AsyncSession, *, posts: Sequence[TextPost]
+) -> list[Posted | AppError]:
+    """Store many text messages in the caller's transaction, each exactly once, numbered in order.
+
+    The group-commit form of ``post``: one lock, one look-up of retried ids, one insert and one
+    update for the whole batch. Each post gets its own result; a refused post does not stop the
+    others. Only the conversation's customer and stylist may write in it.
+    """
+    locked = await repo.lock_conversations(session, {p.conversation_id for p in posts})
+    stored = await repo.seqs_by_client_id(session, {p.key for p in posts})
+    numbered = number_posts(posts, locked, stored)
+    if numbered.rows:
+        await repo.insert_messages(session, numbered.rows)
+        await repo.set_last_seqs(session, numbered.last_seqs)
+    return numbered.results
+
+
+def post_texts_sqlite(
+    connection: sqlite3.Connection, posts: Sequence[TextPost]
+) -> list[Posted | AppError]:
+    """``post_texts`` on a plain SQLite connection, as one transaction (run in a worker thread)."""
+    with repo.sqlite_write(connection):
+        locked = repo.sqlite_lock_conversations(connection, {p.conversation_id for p in posts})
+        stored = repo.sqlite_seqs_by_client_id(connection, [p.key for p in posts])
+        numbered = number_posts(posts, locked, stored)
+        if numbered.rows:
+            repo.sqlite_insert_messages(connection, numbered.rows)
+            repo.sqlite_set_last_seqs(connection, numbered.last_seqs)
+    return numbered.results
 
 
 async def post_photo(

@@ -1,4 +1,4 @@
-"""The chat websocket: connection handling only; every message gets its own short DB transaction.
+"""The chat websocket: connection handling only; text messages go through the group-commit writer.
 
 Frames (JSON): client ``hello {last_seq}`` first, then ``send {client_msg_id, body}`` (a stylist
 may add ``catalog_item_id`` to send a product card; the body is then optional), ``typing``,
@@ -25,6 +25,8 @@ from pydantic import ValidationError
 from app.accounts.models import User
 from app.chat import service
 from app.chat.schemas import SendIn
+from app.chat.service import TextPost
+from app.chat.writer import channel
 from app.core.db import transaction, write_transaction
 from app.core.errors import AppError
 from app.core.websockets import origin_allowed
@@ -155,10 +157,10 @@ async def _forward(
             if seq > state["last_sent"] + 1:
                 await _catch_up(websocket, db, user, conversation_id, state)  # a publish was missed
                 continue
-            await _send(websocket, event)
+            await websocket.send_text(raw)  # the published frame as it is: no re-encoding
             state["last_sent"] = seq
         elif event.get("from") != user.id:
-            await _send(websocket, event)
+            await websocket.send_text(raw)
 
 
 async def _receive(
@@ -251,11 +253,13 @@ async def _handle_send(
         )
         return
     try:
-        async with write_transaction(db) as session:
-            message, _new = await service.post(
-                session, viewer=user, conversation_id=conversation_id, data=data
+        if data.catalog_item_id is None:  # text: stored with other sockets' posts (group commit)
+            posted = await websocket.app.state.chat_writer.post(
+                TextPost(conversation_id, user.id, data.client_msg_id, data.body)  # type: ignore[arg-type]
             )
-            out = (await service.to_out(session, message)).model_dump(mode="json")
+            seq = posted.seq
+        else:
+            seq = await _post_card(db, broker, user, conversation_id, data)
     except AppError as exc:
         await _send(
             websocket,
@@ -267,7 +271,19 @@ async def _handle_send(
             },
         )
         return
-    # Persisted (committed) before anyone is told; published before the sender's ack, so a sender
-    # whose socket has just died cannot keep a stored message from reaching the others live.
-    await broker.publish(f"chat:{conversation_id}", json.dumps(out, ensure_ascii=False))
-    await _send(websocket, {"type": "ack", "client_msg_id": data.client_msg_id, "seq": out["seq"]})
+    # Persisted (committed) and published before the sender hears of it.
+    await _send(websocket, {"type": "ack", "client_msg_id": data.client_msg_id, "seq": seq})
+
+
+async def _post_card(db: Any, broker: Any, user: User, conversation_id: int, data: SendIn) -> int:
+    """A product card: checked against the catalog, stored in its own transaction."""
+    async with write_transaction(db) as session:
+        message, new = await service.post(
+            session, viewer=user, conversation_id=conversation_id, data=data
+        )
+        out = (await service.to_out(session, message)).model_dump(mode="json")
+    # Published before the ack, so a sender whose socket has just died cannot keep a stored
+    # message from reaching the others live.
+    if new:
+        await broker.publish(channel(conversation_id), json.dumps(out, ensure_ascii=False))
+    return int(out["seq"])
