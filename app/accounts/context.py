@@ -125,6 +125,10 @@ class RequestContextMiddleware:
                     )
             await send(message)
 
+        if scope["type"] == "websocket":  # no response headers to add: frames pass straight on
+            del connection
+            await self.app(scope, receive, send)
+            return
         await self.app(scope, receive, send_with_context)
 
 

@@ -306,16 +306,17 @@ def sqlite_lock_conversations(
 def sqlite_seqs_by_client_id(
     connection: sqlite3.Connection, keys: Sequence[tuple[int, int, str]]
 ) -> dict[tuple[int, int, str], int]:
+    # One indexed look-up per key: SQLite does not use the unique index for a row-value IN list
+    # (it scanned the whole table, and got slower with every message).
     found: dict[tuple[int, int, str], int] = {}
-    for start in range(0, len(keys), 300):  # SQLite allows 999 parameters in older builds
-        chunk = keys[start : start + 300]
-        rows = ",".join(["(?,?,?)"] * len(chunk))
-        sql = (
-            "SELECT conversation_id, sender_id, client_msg_id, seq FROM chat_message "  # noqa: S608
-            f"WHERE (conversation_id, sender_id, client_msg_id) IN (VALUES {rows})"
-        )
-        cursor = connection.execute(sql, [value for key in chunk for value in key])
-        found.update({(c, s, m): q for c, s, m, q in cursor})
+    for key in keys:
+        row = connection.execute(
+            "SELECT seq FROM chat_message "
+            "WHERE conversation_id = ? AND sender_id = ? AND client_msg_id = ?",
+            key,
+        ).fetchone()
+        if row is not None:
+            found[key] = row[0]
     return found
 
 
