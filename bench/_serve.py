@@ -55,8 +55,9 @@ def serve_app(args: argparse.Namespace) -> None:
     )
     if args.chat_rate_limit:
         app.state.chat_limiter = RateLimiter(args.chat_rate_limit, RATE_WINDOW_SECONDS)
-    from app.cli import SERVER_OPTIONS
+    from app.cli import SERVER_OPTIONS, tune_gc
 
+    tune_gc()  # as ``closetcall serve`` does
     uvicorn.run(
         app,
         host="127.0.0.1",

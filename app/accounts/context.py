@@ -65,6 +65,13 @@ def viewer_of(user: Any) -> Viewer:
     )
 
 
+async def _user_for(db: Database, token: str) -> Any:
+    # A function of its own, so that no session object stays referenced from the middleware's
+    # frame, which lives as long as a websocket does.
+    async with db.sessions() as session:
+        return await service.viewer_for(session, token=token)
+
+
 class RequestContextMiddleware:
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -79,10 +86,7 @@ class RequestContextMiddleware:
         connection = HTTPConnection(scope)
 
         token = session_token(connection, settings)
-        user = None
-        if token:
-            async with db.sessions() as session:
-                user = await service.viewer_for(session, token=token)
+        user = await _user_for(db, token) if token else None
         stale_session = bool(connection.cookies.get(SESSION_COOKIE)) and user is None
 
         csrf = unsign(connection.cookies.get(CSRF_COOKIE), settings.secret_key, "csrf")

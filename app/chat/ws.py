@@ -29,6 +29,7 @@ from app.chat.service import TextPost
 from app.chat.writer import channel
 from app.core.db import transaction, write_transaction
 from app.core.errors import AppError
+from app.core.types import MAX_ID
 from app.core.websockets import origin_allowed
 
 router = APIRouter()
@@ -65,55 +66,85 @@ async def _send(websocket: WebSocket, payload: dict[str, Any]) -> None:
     await websocket.send_text(json.dumps(payload, ensure_ascii=False, default=str))
 
 
-@router.websocket("/ws/chat/{conversation_id}")
-async def chat_socket(websocket: WebSocket, conversation_id: int) -> None:
+async def chat_socket(websocket: WebSocket) -> None:
+    """A plain Starlette route (no dependency injection): every idle socket holds on to what its
+    handler's frames reference for hours, so the set-up lives in functions that return."""
+    conversation_id: int = websocket.path_params["conversation_id"]
     user: User | None = websocket.state.user
     db = websocket.app.state.db
-    allowed = user is not None and origin_allowed(websocket)
-    if allowed:
-        try:
-            async with transaction(db) as session:
-                await service.load(session, viewer=user, conversation_id=conversation_id)  # type: ignore[arg-type]
-        except AppError:
-            allowed = False
-    if not allowed:
+    if user is None or not await _may_join(websocket, db, user, conversation_id):
         await websocket.close(code=4403)  # before accept: the client sees HTTP 403
         return
-    assert user is not None
     await websocket.accept()
     broker = websocket.app.state.broker
-    async with broker.subscribe(f"chat:{conversation_id}") as items:
-        try:
-            hello = json.loads(await asyncio.wait_for(websocket.receive_text(), 15))
-            last_seq = int(hello.get("last_seq", 0)) if hello.get("type") == "hello" else -1
-        except (TimeoutError, ValueError, TypeError, AttributeError, json.JSONDecodeError):
-            last_seq = -1
-        if last_seq < 0:
-            await _send(
-                websocket,
-                {"type": "error", "code": "hello_first", "detail": "send hello {last_seq} first"},
-            )
-            await websocket.close(code=4400)
-            return
-        state = {"last_sent": last_seq}
-        await _catch_up(websocket, db, user, conversation_id, state)
+    async with broker.subscribe(channel(conversation_id)) as items:
+        state = await _greet(websocket, db, user, conversation_id)
+        if state is not None:
+            await _serve(websocket, db, user, conversation_id, broker, items, state)
+
+
+router.add_websocket_route("/ws/chat/{conversation_id:int}", chat_socket)
+
+
+async def _may_join(websocket: WebSocket, db: Any, user: User, conversation_id: int) -> bool:
+    if not 1 <= conversation_id <= MAX_ID or not origin_allowed(websocket):
+        return False
+    try:
         async with transaction(db) as session:
-            conversation = await service.load(session, viewer=user, conversation_id=conversation_id)
-            unread = await service.unread(session, viewer=user, conversation=conversation)
-        await _send(websocket, {"type": "ready", "last_seq": state["last_sent"], "unread": unread})
-        receiver = asyncio.create_task(_receive(websocket, db, user, conversation_id, broker))
-        sender = asyncio.create_task(_forward(websocket, db, user, conversation_id, items, state))
-        done, pending = await asyncio.wait({receiver, sender}, return_when=asyncio.FIRST_COMPLETED)
-        for task in done:
-            # A peer that went away ends a task with a disconnect: expected, not an error. Anything
-            # else is logged here rather than left as "Task exception was never retrieved".
-            error = None if task.cancelled() else task.exception()
-            if error is not None and not _is_disconnect(error):
-                log.warning("chat socket task failed", exc_info=error)
-        for task in pending:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await task
+            await service.load(session, viewer=user, conversation_id=conversation_id)
+    except AppError:
+        return False
+    return True
+
+
+async def _greet(
+    websocket: WebSocket, db: Any, user: User, conversation_id: int
+) -> dict[str, int] | None:
+    """hello in, what was missed and ready out; None (socket closed) without a proper hello."""
+    try:
+        hello = json.loads(await asyncio.wait_for(websocket.receive_text(), 15))
+        last_seq = int(hello.get("last_seq", 0)) if hello.get("type") == "hello" else -1
+    except (TimeoutError, ValueError, TypeError, AttributeError, json.JSONDecodeError):
+        last_seq = -1
+    if last_seq < 0:
+        await _send(
+            websocket,
+            {"type": "error", "code": "hello_first", "detail": "send hello {last_seq} first"},
+        )
+        await websocket.close(code=4400)
+        return None
+    state = {"last_sent": last_seq}
+    await _catch_up(websocket, db, user, conversation_id, state)
+    async with transaction(db) as session:
+        conversation = await service.load(session, viewer=user, conversation_id=conversation_id)
+        unread = await service.unread(session, viewer=user, conversation=conversation)
+    await _send(websocket, {"type": "ready", "last_seq": state["last_sent"], "unread": unread})
+    return state
+
+
+async def _serve(
+    websocket: WebSocket,
+    db: Any,
+    user: User,
+    conversation_id: int,
+    broker: Any,
+    items: Any,
+    state: dict[str, int],
+) -> None:
+    """A receiver that stores and publishes, a sender that forwards; when one ends, both end."""
+    receiver = asyncio.create_task(_receive(websocket, db, user, conversation_id, broker))
+    sender = asyncio.create_task(_forward(websocket, db, user, conversation_id, items, state))
+    done, pending = await asyncio.wait({receiver, sender}, return_when=asyncio.FIRST_COMPLETED)
+    for task in done:
+        # A peer that went away ends a task with a disconnect: expected, not an error. Anything
+        # else is logged here rather than left as "Task exception was never retrieved".
+        error = None if task.cancelled() else task.exception()
+        if error is not None and not _is_disconnect(error):
+            log.warning("chat socket task failed", exc_info=error)
+    for task in pending:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError, Exception):
+            await task
 
 
 def _is_disconnect(error: BaseException) -> bool:
@@ -166,7 +197,6 @@ async def _forward(
 async def _receive(
     websocket: WebSocket, db: Any, user: User, conversation_id: int, broker: Any
 ) -> None:
-    channel = f"chat:{conversation_id}"
     try:
         while True:
             text = await websocket.receive_text()
@@ -187,7 +217,9 @@ async def _receive(
             if kind == "send":
                 await _handle_send(websocket, db, user, conversation_id, broker, frame)
             elif kind == "typing":
-                await broker.publish(channel, json.dumps({"type": "typing", "from": user.id}))
+                await broker.publish(
+                    channel(conversation_id), json.dumps({"type": "typing", "from": user.id})
+                )
             elif kind == "read":
                 try:
                     async with transaction(db) as session:
@@ -208,7 +240,8 @@ async def _receive(
                     )
                     continue
                 await broker.publish(
-                    channel, json.dumps({"type": "read", "from": user.id, "seq": seq})
+                    channel(conversation_id),
+                    json.dumps({"type": "read", "from": user.id, "seq": seq}),
                 )
             else:
                 await _send(

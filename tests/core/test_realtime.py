@@ -88,3 +88,17 @@ class TestManySubscribers:
         await asyncio.sleep(0.05)
         await broker.publish(channels[0], "again")
         assert await asyncio.wait_for(again, 5) == ["again"]
+
+
+class TestSlowSubscriber:
+    async def test_a_full_inbox_drops_the_oldest_and_keeps_the_newest_in_order(self) -> None:
+        broker = MemoryBroker(queue_size=3)
+        async with broker.subscribe("slow") as items:
+            for index in range(5):  # nobody reads while these arrive
+                await broker.publish("slow", f"m{index}")
+            received = [await asyncio.wait_for(anext(items), 1) for _ in range(3)]
+            assert received == ["m2", "m3", "m4"]
+            waiting = asyncio.create_task(anext(items))  # and a reader waiting for the next one
+            await asyncio.sleep(0)
+            await broker.publish("slow", "m5")
+            assert await asyncio.wait_for(waiting, 1) == "m5"
