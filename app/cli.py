@@ -15,9 +15,6 @@ from app.core.config import get_settings
 # Chat frames are ~100 bytes: per-message deflate saves almost nothing on them but keeps ~40 KB of
 # compressor state per idle socket (measured by bench/chat_fanout.py), so it is off.
 SERVER_OPTIONS: dict[str, object] = {"ws_per_message_deflate": False}
-# Young-generation collections every 50,000 allocations instead of 700 (a chat message allocates
-# a few hundred objects); full collections stay rare.
-GC_THRESHOLDS = (50_000, 20, 20)
 
 
 def tune_gc() -> None:
@@ -33,7 +30,8 @@ def tune_gc() -> None:
 
     gc.collect()
     gc.freeze()
-    gc.set_threshold(*GC_THRESHOLDS)
+    # The thresholds stay at their defaults: raising the young generation's to 50,000 made each
+    # young pass long enough to show in chat p99 (40-s runs at 1,000 msg/s: 5.7 ms against 4.4 ms).
 
 
 def _serve(args: argparse.Namespace) -> int:

@@ -3,12 +3,15 @@
     python bench/_serve.py app --port N --database-url URL [--schema S] --var-dir DIR --secret KEY
         [--redis-url URL] [--stun-url URL ...] [--chat-rate-limit N]
     python bench/_serve.py relay --port N
+    python bench/_serve.py floor --port N
 
 ``app`` serves the real application with uvicorn's defaults (uvloop, httptools, the websockets
 protocol) and the server options of ``closetcall serve`` (per-message deflate off).
 ``relay`` is the chat baseline: a
 bare ``websockets`` server speaking the same frames as /ws/chat/{id} (hello, ready, send, ack,
 message) that relays within a conversation with ``websockets.broadcast`` and stores nothing.
+``floor`` is the least any ASGI websocket costs under uvicorn with the app's server options: an
+empty ASGI app that accepts, answers hello with ready and then only waits (for the memory figure).
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ import signal
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import websockets
@@ -111,6 +115,33 @@ class Relay:
             members.discard(connection)
 
 
+async def floor_app(scope: dict, receive: Any, send: Any) -> None:
+    """No framework, no auth, no state: accept, hello -> ready, then wait for the close."""
+    if scope["type"] != "websocket":
+        return
+    await receive()  # websocket.connect
+    await send({"type": "websocket.accept"})
+    await receive()  # hello
+    await send({"type": "websocket.send", "text": json.dumps({"type": "ready", "last_seq": 0})})
+    while (await receive())["type"] != "websocket.disconnect":
+        pass
+
+
+def serve_floor(port: int) -> None:
+    import uvicorn
+
+    from app.cli import SERVER_OPTIONS
+
+    uvicorn.run(
+        floor_app,
+        host="127.0.0.1",
+        port=port,
+        log_level="warning",
+        lifespan="off",
+        **SERVER_OPTIONS,  # type: ignore[arg-type]
+    )
+
+
 async def serve_relay(port: int) -> None:
     relay = Relay()
     stop = asyncio.get_running_loop().create_future()
@@ -122,7 +153,7 @@ async def serve_relay(port: int) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("role", choices=["app", "relay"])
+    parser.add_argument("role", choices=["app", "relay", "floor"])
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--database-url", default="")
     parser.add_argument("--schema", default="")
@@ -134,6 +165,9 @@ def main() -> None:
     args = parser.parse_args()
     if args.role == "app":
         serve_app(args)
+        return
+    if args.role == "floor":
+        serve_floor(args.port)
         return
     import uvloop
 

@@ -15,6 +15,8 @@ For each server, in this order:
       highest delivered rate of a step that kept up counts;
   (b) p50/p99 delivery latency at a fixed offered load of 1,000 messages/s for 10 s; then the
       bench waits while deliveries still arrive, and whatever is missing after that is lost.
+Last, (c) once more for ``bench/_serve.py floor``: an empty ASGI app under uvicorn with the app's
+server options, i.e. what any websocket of any app served this way costs before its own state.
 Load is spread over all customers and stylists (round robin); managers only read. The app under
 test gets a chat rate limit of 1,000 messages per user per 10 s (``--chat-rate-limit``), so the
 capacity ladder measures the server rather than the limit: at 1,000 messages/s each writer sends
@@ -568,6 +570,10 @@ async def main(args: argparse.Namespace) -> dict[str, Any]:
             with server_process(role, *role_args) as server:
                 result = await measure(Target(name, server, is_app), members, args)
             results[role] = {**result, "bytes_per_idle_conn_no_deflate": plain}
+        name = "floor (an empty ASGI app under uvicorn, same server options)"
+        print(f"{name}: (load average {_loadavg()})", flush=True)
+        with server_process("floor") as server:
+            floor = await idle_memory(Target(name, server, False), members, args.idle, False)
         baseline, app = results["relay"], results["app"]
         print(f"done (load average {_loadavg()})", flush=True)
     return {
@@ -588,6 +594,7 @@ async def main(args: argparse.Namespace) -> dict[str, Any]:
         "baseline_bytes_per_idle_conn_no_deflate": round(
             baseline["bytes_per_idle_conn_no_deflate"]
         ),
+        "uvicorn_floor_bytes_per_idle_conn": round(floor),
         "baseline_lost": baseline["lost"],
         "app_errors": app["errors"],
         "app_dropped_connections": sum(app["drops"].values()),

@@ -60,13 +60,9 @@ class ChatWriter:
         if self._task is None or self._task.done():
             self._task = asyncio.create_task(self._run(), name="chat-writer")
         self._wakeup.set()
-        try:
-            # shield: a sender whose socket closes stops waiting, but its message is still
-            # written and published with the rest of its batch.
-            return await asyncio.shield(future)
-        except asyncio.CancelledError:
-            future.add_done_callback(_retrieve)
-            raise
+        # A sender whose socket closes stops waiting (its future is cancelled), but its message is
+        # still in the batch: written and published like the rest.
+        return await future
 
     async def _run(self) -> None:
         while True:
@@ -160,7 +156,33 @@ class _SqliteConnection:
         self._executor.shutdown(wait=False)
 
 
-def _retrieve(future: asyncio.Future[Posted]) -> None:
-    """Nobody waits for this result any more; take its error so asyncio does not log it."""
-    if not future.cancelled():
-        future.exception()
+class _SqliteConnection:
+    """The writer's own SQLite connection, used only from its one worker thread."""
+
+    def __init__(self, path: str) -> None:
+        self._path = path
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="chat-writer")
+        self._connection: sqlite3.Connection | None = None
+
+    def _open(self) -> sqlite3.Connection:
+        if self._connection is None:
+            connection = sqlite3.connect(self._path, isolation_level=None, timeout=30)
+            connection.execute("PRAGMA foreign_keys=ON")
+            connection.execute("PRAGMA busy_timeout=30000")
+            self._connection = connection
+        return self._connection
+
+    async def run(
+        self, work: Callable[[sqlite3.Connection, list[TextPost]], T], posts: list[TextPost]
+    ) -> T:
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._executor, lambda: work(self._open(), posts))
+
+    async def close(self) -> None:
+        def _close() -> None:
+            if self._connection is not None:
+                self._connection.close()
+                self._connection = None
+
+        await asyncio.get_running_loop().run_in_executor(self._executor, _close)
+        self._executor.shutdown(wait=False)
