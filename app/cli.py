@@ -15,6 +15,7 @@ from app.core.config import get_settings
 # Chat frames are ~100 bytes: per-message deflate saves almost nothing on them but keeps ~40 KB of
 # compressor state per idle socket (measured by bench/chat_fanout.py), so it is off.
 SERVER_OPTIONS: dict[str, object] = {"ws_per_message_deflate": False}
+GC_THRESHOLDS = (50_000, 20, 100)
 
 
 def tune_gc() -> None:
@@ -30,8 +31,12 @@ def tune_gc() -> None:
 
     gc.collect()
     gc.freeze()
-    # The thresholds stay at their defaults: raising the young generation's to 50,000 made each
-    # young pass long enough to show in chat p99 (40-s runs at 1,000 msg/s: 5.7 ms against 4.4 ms).
+    # Sockets opened later are not frozen: with a thousand of them a full pass is expensive, and
+    # with the default thresholds (700, 10, 10) overload (messages queued, so surviving) set off
+    # full passes again and again. Young passes every 50,000 allocations, full ones 100x rarer
+    # than young-of-the-old ones: bench/chat_fanout.py kept up at 0.56x the relay with these and
+    # 0.42x with the defaults (docs/benchmarks.md, runs 4 and 5).
+    gc.set_threshold(*GC_THRESHOLDS)
 
 
 def _serve(args: argparse.Namespace) -> int:
