@@ -9,7 +9,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import and_, case, func, insert, or_, tuple_, update
+from sqlalchemy import and_, bindparam, case, func, insert, or_, tuple_, update
+from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.orm import aliased
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -42,10 +43,13 @@ class LockedConversation:
 
 
 async def lock_conversations(
-    session: AsyncSession, ids: Collection[int]
+    connection: AsyncConnection, ids: Collection[int]
 ) -> dict[int, LockedConversation]:
     """Several conversation rows, locked to the end of the transaction in id order (PostgreSQL row
-    locks taken in one order cannot deadlock; SQLite's BEGIN IMMEDIATE already holds the lock)."""
+    locks taken in one order cannot deadlock; SQLite's BEGIN IMMEDIATE already holds the lock).
+
+    This and the three below are the writer's: Core statements on a plain connection, because
+    the ORM session's per-statement work cost more than the statements themselves."""
     statement = (
         select(
             Conversation.id, Conversation.customer_id, Conversation.staff_id, Conversation.last_seq
@@ -54,12 +58,12 @@ async def lock_conversations(
         .order_by(col(Conversation.id))
         .with_for_update()
     )
-    rows = (await session.exec(statement)).all()
+    rows = (await connection.execute(statement)).all()
     return {int(row[0]): LockedConversation(*(int(value) for value in row)) for row in rows}
 
 
 async def seqs_by_client_id(
-    session: AsyncSession, keys: Collection[tuple[int, int, str]]
+    connection: AsyncConnection, keys: Collection[tuple[int, int, str]]
 ) -> dict[tuple[int, int, str], int]:
     """The seq of each (conversation, sender, client_msg_id) already stored."""
     if not keys:
@@ -73,21 +77,27 @@ async def seqs_by_client_id(
         ChatMessage.client_msg_id,
         ChatMessage.seq,
     ).where(key.in_(list(keys)))
-    rows = (await session.exec(statement)).all()
+    rows = (await connection.execute(statement)).all()
     return {(int(c), int(s), str(m)): int(q) for c, s, m, q in rows}
 
 
-async def insert_messages(session: AsyncSession, rows: Sequence[Mapping[str, Any]]) -> None:
-    """Insert numbered messages in one statement (no ORM objects: the group-commit path)."""
-    await session.exec(insert(ChatMessage), params=list(rows))
+_MESSAGES = ChatMessage.__table__  # type: ignore[attr-defined]
+_CONVERSATIONS = Conversation.__table__  # type: ignore[attr-defined]
 
 
-async def set_last_seqs(session: AsyncSession, last_seqs: Mapping[int, int]) -> None:
-    await session.exec(
-        update(Conversation),
-        params=[
-            {"id": conversation_id, "last_seq": seq} for conversation_id, seq in last_seqs.items()
-        ],
+async def insert_messages(connection: AsyncConnection, rows: Sequence[Mapping[str, Any]]) -> None:
+    """Insert numbered messages in one executemany."""
+    await connection.execute(insert(_MESSAGES), list(rows))
+
+
+async def set_last_seqs(connection: AsyncConnection, last_seqs: Mapping[int, int]) -> None:
+    statement = (
+        update(_CONVERSATIONS)
+        .where(_CONVERSATIONS.c.id == bindparam("conversation"))
+        .values(last_seq=bindparam("seq"))
+    )
+    await connection.execute(
+        statement, [{"conversation": cid, "seq": seq} for cid, seq in last_seqs.items()]
     )
 
 

@@ -8,6 +8,7 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -304,7 +305,7 @@ def number_posts(
 
 
 async def post_texts(
-    session: AsyncSession, *, posts: Sequence[TextPost]
+    connection: AsyncConnection, *, posts: Sequence[TextPost]
 ) -> list[Posted | AppError]:
     """Store many text messages in the caller's transaction, each exactly once, numbered in order.
 
@@ -312,12 +313,12 @@ async def post_texts(
     update for the whole batch. Each post gets its own result; a refused post does not stop the
     others. Only the conversation's customer and stylist may write in it.
     """
-    locked = await repo.lock_conversations(session, {p.conversation_id for p in posts})
-    stored = await repo.seqs_by_client_id(session, {p.key for p in posts})
+    locked = await repo.lock_conversations(connection, {p.conversation_id for p in posts})
+    stored = await repo.seqs_by_client_id(connection, {p.key for p in posts})
     numbered = number_posts(posts, locked, stored)
     if numbered.rows:
-        await repo.insert_messages(session, numbered.rows)
-        await repo.set_last_seqs(session, numbered.last_seqs)
+        await repo.insert_messages(connection, numbered.rows)
+        await repo.set_last_seqs(connection, numbered.last_seqs)
     return numbered.results
 
 

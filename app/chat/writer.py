@@ -24,7 +24,7 @@ from typing import TypeVar
 
 from app.chat import service
 from app.chat.service import Posted, TextPost
-from app.core.db import Database, write_transaction
+from app.core.db import Database
 from app.core.errors import AppError
 from app.core.realtime import Broker
 
@@ -81,8 +81,8 @@ class ChatWriter:
             if self._sqlite is not None:
                 results = await self._sqlite.run(service.post_texts_sqlite, posts)
             else:
-                async with write_transaction(self._db) as session:
-                    results = await service.post_texts(session, posts=posts)
+                async with self._db.engine.begin() as connection:
+                    results = await service.post_texts(connection, posts=posts)
         except Exception as exc:
             if len(batch) > 1:
                 # Whatever went wrong, one post must not cost the others theirs: write one by one.
@@ -94,13 +94,19 @@ class ChatWriter:
             self._settle(batch[0][1], exc)
             return
         self.batches += 1
-        for (post, _), result in zip(batch, results, strict=True):
-            if isinstance(result, Posted) and result.out is not None:
-                frame = json.dumps(result.out.model_dump(mode="json"), ensure_ascii=False)
-                try:
-                    await self.broker.publish(channel(post.conversation_id), frame)
-                except Exception:  # stored: members still get it from the database on catch-up
-                    log.exception("publishing chat message %s failed", result.seq)
+        frames = [
+            (
+                channel(post.conversation_id),
+                json.dumps(result.out.model_dump(mode="json"), ensure_ascii=False),
+            )
+            for (post, _), result in zip(batch, results, strict=True)
+            if isinstance(result, Posted) and result.out is not None
+        ]
+        if frames:
+            try:
+                await self.broker.publish_many(frames)
+            except Exception:  # stored: members still get them from the database on catch-up
+                log.exception("publishing %d chat messages failed", len(frames))
         for (_, future), result in zip(batch, results, strict=True):
             self._settle(future, result)
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from typing import Protocol
 
 log = logging.getLogger(__name__)
@@ -15,6 +15,10 @@ log = logging.getLogger(__name__)
 
 class Broker(Protocol):
     async def publish(self, channel: str, data: str) -> None: ...
+
+    async def publish_many(self, items: Sequence[tuple[str, str]]) -> None:
+        """Publish (channel, data) pairs in this order, in one round trip where the backend can."""
+        ...
 
     def subscribe(
         self, channel: str
@@ -63,6 +67,10 @@ class MemoryBroker:
         for inbox in list(self._subscribers.get(channel, ())):
             inbox.put(data)
 
+    async def publish_many(self, items: Sequence[tuple[str, str]]) -> None:
+        for channel, data in items:
+            await self.publish(channel, data)
+
     @contextlib.asynccontextmanager
     async def subscribe(self, channel: str) -> AsyncIterator[AsyncIterator[str]]:
         inbox = _Inbox(self._queue_size)
@@ -103,6 +111,13 @@ class RedisBroker:
 
     async def publish(self, channel: str, data: str) -> None:
         await self._redis.publish(channel, data)
+
+    async def publish_many(self, items: Sequence[tuple[str, str]]) -> None:
+        # One pipelined round trip for a whole batch of chat messages, not one per message.
+        async with self._redis.pipeline(transaction=False) as pipe:
+            for channel, data in items:
+                pipe.publish(channel, data)
+            await pipe.execute()
 
     async def _read(self) -> None:
         while True:

@@ -102,3 +102,23 @@ class TestSlowSubscriber:
             await asyncio.sleep(0)
             await broker.publish("slow", "m5")
             assert await asyncio.wait_for(waiting, 1) == "m5"
+
+
+class TestPublishMany:
+    async def test_a_batch_reaches_each_channel_in_order(self, broker: Broker) -> None:
+        first, second = f"test:{uuid.uuid4().hex}", f"test:{uuid.uuid4().hex}"
+        ready = [asyncio.Event(), asyncio.Event()]
+        tasks = [
+            asyncio.create_task(_collect(broker, first, 3, ready[0])),
+            asyncio.create_task(_collect(broker, second, 2, ready[1])),
+        ]
+        for event in ready:
+            await asyncio.wait_for(event.wait(), 5)
+        await asyncio.sleep(0.05)  # Redis confirms the subscription asynchronously
+        await broker.publish_many(
+            [(first, "a1"), (second, "b1"), (first, "a2"), (second, "b2"), (first, "a3")]
+        )
+        assert await asyncio.wait_for(asyncio.gather(*tasks), 10) == [
+            ["a1", "a2", "a3"],
+            ["b1", "b2"],
+        ]
