@@ -6,9 +6,9 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -236,7 +236,7 @@ async def post(
 
 @dataclass(frozen=True)
 class TextPost:
-    """A validated text message waiting to be stored (see ``post_texts``)."""
+    """A validated text message waiting to be stored (see ``post_texts_pg``)."""
 
     conversation_id: int
     sender_id: int
@@ -304,28 +304,27 @@ def number_posts(
     return numbered
 
 
-async def post_texts(
-    connection: AsyncConnection, *, posts: Sequence[TextPost]
-) -> list[Posted | AppError]:
-    """Store many text messages in the caller's transaction, each exactly once, numbered in order.
+async def post_texts_pg(connection: Any, posts: Sequence[TextPost]) -> list[Posted | AppError]:
+    """Store many text messages, each exactly once, numbered in order, on an asyncpg connection
+    inside the caller's transaction (PostgreSQL).
 
     The group-commit form of ``post``: one lock, one look-up of retried ids, one insert and one
     update for the whole batch. Each post gets its own result; a refused post does not stop the
     others. Only the conversation's customer and stylist may write in it.
     """
-    locked = await repo.lock_conversations(connection, {p.conversation_id for p in posts})
-    stored = await repo.seqs_by_client_id(connection, {p.key for p in posts})
+    locked = await repo.pg_lock_conversations(connection, {p.conversation_id for p in posts})
+    stored = await repo.pg_seqs_by_client_id(connection, [p.key for p in posts])
     numbered = number_posts(posts, locked, stored)
     if numbered.rows:
-        await repo.insert_messages(connection, numbered.rows)
-        await repo.set_last_seqs(connection, numbered.last_seqs)
+        await repo.pg_insert_messages(connection, numbered.rows)
+        await repo.pg_set_last_seqs(connection, numbered.last_seqs)
     return numbered.results
 
 
 def post_texts_sqlite(
     connection: sqlite3.Connection, posts: Sequence[TextPost]
 ) -> list[Posted | AppError]:
-    """``post_texts`` on a plain SQLite connection, as one transaction (run in a worker thread)."""
+    """``post_texts_pg`` for SQLite: one transaction on a plain connection (in a worker thread)."""
     with repo.sqlite_write(connection):
         locked = repo.sqlite_lock_conversations(connection, {p.conversation_id for p in posts})
         stored = repo.sqlite_seqs_by_client_id(connection, [p.key for p in posts])

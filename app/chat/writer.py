@@ -6,7 +6,9 @@ Why: a message alone cost a transaction of five or six statements (about 6 ms of
 machine), which capped one process at under 200 messages/s. Under load the queue fills while a
 batch is being written, so the next transaction carries many messages for the same few
 statements; with one sender at a time nothing waits (there is no timer, a lone post is written at
-once). The rules of ``service.post`` still hold: persisted before acknowledged, stored once per
+once). SQLite is written with plain sqlite3 on the writer's own connection in its own thread,
+PostgreSQL with fixed statements on the asyncpg connection. The rules of ``service.post`` still
+hold: persisted before acknowledged, stored once per
 client_msg_id, numbered without gaps per conversation, and the conversation rows are locked, so
 several processes (and the one-message HTTP path) can write side by side.
 """
@@ -81,8 +83,11 @@ class ChatWriter:
             if self._sqlite is not None:
                 results = await self._sqlite.run(service.post_texts_sqlite, posts)
             else:
-                async with self._db.engine.begin() as connection:
-                    results = await service.post_texts(connection, posts=posts)
+                async with self._db.engine.connect() as connection:
+                    driver = (await connection.get_raw_connection()).driver_connection
+                    assert driver is not None
+                    async with driver.transaction():
+                        results = await service.post_texts_pg(driver, posts)
         except Exception as exc:
             if len(batch) > 1:
                 # Whatever went wrong, one post must not cost the others theirs: write one by one.

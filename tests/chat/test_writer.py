@@ -1,5 +1,5 @@
 """The group-commit writer on a real database (SQLite through its own connection, PostgreSQL
-through the async session): concurrent posts share transactions, each message is stored and
+through fixed statements on asyncpg): concurrent posts share transactions, each message is stored and
 published exactly once, numbered without gaps, and one refused post costs nobody else theirs."""
 
 from __future__ import annotations
