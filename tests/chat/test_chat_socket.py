@@ -135,6 +135,15 @@ class TestAccess:
                     pass
             assert refused.value.response.status_code == 403
 
+    @pytest.mark.parametrize("conversation", ["0", str(2**31), "99999999999999999999", "abc"])
+    async def test_ids_that_cannot_exist_are_refused_without_touching_the_database(
+        self, server: Server, world: dict, conversation: str
+    ) -> None:
+        with pytest.raises(InvalidStatus) as refused:
+            async with _open(server, conversation, world["customer"]):  # type: ignore[attr-defined, arg-type]
+                pass
+        assert refused.value.response.status_code in (403, 404)
+
 
 class TestDelivery:
     async def test_messages_go_both_ways_and_are_acknowledged_after_they_are_stored(
