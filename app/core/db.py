@@ -108,12 +108,25 @@ async def transaction(db: Database) -> AsyncIterator[AsyncSession]:
     await events.run_after_commit(session)
 
 
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
 async def get_session(
-    db: Annotated[Database, Depends(get_database)],
+    request: Request, db: Annotated[Database, Depends(get_database)]
 ) -> AsyncIterator[AsyncSession]:
-    """The request owns the transaction: commit when the handler returns, roll back on error."""
-    async with transaction(db) as session:
-        yield session
+    """The request owns the transaction: commit when the handler returns, roll back on error.
+
+    On SQLite a request that may write (any method but GET, HEAD, OPTIONS) begins with BEGIN
+    IMMEDIATE: a transaction that reads first and writes later cannot go on once another
+    connection committed in between (WAL answers "database is locked" at once, without waiting),
+    which made overlapping logins fail with a 500.
+    """
+    token = _immediate.set(request.method not in SAFE_METHODS)
+    try:
+        async with transaction(db) as session:
+            yield session
+    finally:
+        _immediate.reset(token)
 
 
 # scope="function": commit before the response is sent. With the default ("request") a client that
