@@ -8,9 +8,9 @@ batch is being written, so the next transaction carries many messages for the sa
 statements; with one sender at a time nothing waits (there is no timer, a lone post is written at
 once). SQLite is written with plain sqlite3 on the writer's own connection in its own thread,
 PostgreSQL with fixed statements on the asyncpg connection. The rules of ``service.post`` still
-hold: persisted before acknowledged, stored once per
-client_msg_id, numbered without gaps per conversation, and the conversation rows are locked, so
-several processes (and the one-message HTTP path) can write side by side.
+hold: persisted before acknowledged, stored once per client_msg_id, numbered without gaps per
+conversation, and the conversation rows are locked, so several processes (and the one-message
+HTTP path) can write side by side.
 """
 
 from __future__ import annotations
@@ -48,10 +48,9 @@ class ChatWriter:
         self._wakeup = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self._closing = False
-        self._sqlite: _SqliteConnection | None = None
-        database = db.engine.url.database if db.is_sqlite else None
-        if database and database != ":memory:":
-            self._sqlite = _SqliteConnection(database)
+        # SQLite: the writer's own connection to the same file (an in-memory database could not
+        # be shared that way; the app always uses a file).
+        self._sqlite = _SqliteConnection(db.engine.url.database or "") if db.is_sqlite else None
         self.batches = 0  # transactions written: tests and the benchmark read it
 
     async def post(self, post: TextPost) -> Posted:
@@ -133,38 +132,6 @@ class ChatWriter:
                 await self._task
         if self._sqlite is not None:
             await self._sqlite.close()
-
-
-class _SqliteConnection:
-    """The writer's own SQLite connection, used only from its one worker thread."""
-
-    def __init__(self, path: str) -> None:
-        self._path = path
-        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="chat-writer")
-        self._connection: sqlite3.Connection | None = None
-
-    def _open(self) -> sqlite3.Connection:
-        if self._connection is None:
-            connection = sqlite3.connect(self._path, isolation_level=None, timeout=30)
-            connection.execute("PRAGMA foreign_keys=ON")
-            connection.execute("PRAGMA busy_timeout=30000")
-            self._connection = connection
-        return self._connection
-
-    async def run(
-        self, work: Callable[[sqlite3.Connection, list[TextPost]], T], posts: list[TextPost]
-    ) -> T:
-        loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._executor, lambda: work(self._open(), posts))
-
-    async def close(self) -> None:
-        def _close() -> None:
-            if self._connection is not None:
-                self._connection.close()
-                self._connection = None
-
-        await asyncio.get_running_loop().run_in_executor(self._executor, _close)
-        self._executor.shutdown(wait=False)
 
 
 class _SqliteConnection:
