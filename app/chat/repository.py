@@ -286,14 +286,16 @@ SQLITE_TIME = "%Y-%m-%d %H:%M:%S.%f"
 
 @contextmanager
 def sqlite_write(connection: sqlite3.Connection) -> Iterator[None]:
-    """BEGIN IMMEDIATE (the write lock first), COMMIT at the end, ROLLBACK if anything raised."""
+    """BEGIN IMMEDIATE (the write lock first), COMMIT at the end, ROLLBACK if anything raised,
+    the COMMIT included: a transaction left open would hold SQLite's write lock for good."""
     connection.execute("BEGIN IMMEDIATE")
     try:
         yield
+        connection.execute("COMMIT")
     except BaseException:
-        connection.execute("ROLLBACK")
+        if connection.in_transaction:
+            connection.execute("ROLLBACK")
         raise
-    connection.execute("COMMIT")
 
 
 def _marks(count: int) -> str:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import sqlite3
 from collections.abc import AsyncIterator, Iterator
 from datetime import timedelta
 
@@ -14,6 +15,7 @@ import pytest
 from sqlmodel import col, select
 
 from app.booking.models import Appointment
+from app.chat import repository as repo
 from app.chat import service
 from app.chat.models import ChatMessage, Conversation
 from app.chat.service import Posted, TextPost
@@ -170,3 +172,20 @@ class TestGroupCommit:
         assert [r.seq for r in results if isinstance(r, Posted)] == [1, 2, 3]
         stored = await _stored(server, pairs[0].id)  # type: ignore[arg-type]
         assert [m.client_msg_id for m in stored] == [p.client_msg_id for p in good]
+
+
+class TestSqliteTransaction:
+    def test_a_failed_commit_is_rolled_back_and_the_write_lock_released(self) -> None:
+        connection = sqlite3.connect(":memory:", isolation_level=None)
+        connection.execute("PRAGMA foreign_keys=ON")
+        connection.execute("CREATE TABLE parent (id INTEGER PRIMARY KEY)")
+        connection.execute(
+            "CREATE TABLE child (parent_id INTEGER REFERENCES parent (id) "
+            "DEFERRABLE INITIALLY DEFERRED)"
+        )
+        with pytest.raises(sqlite3.IntegrityError), repo.sqlite_write(connection):
+            connection.execute("INSERT INTO child VALUES (42)")  # fails only at COMMIT
+        assert not connection.in_transaction
+        with repo.sqlite_write(connection):  # the next transaction starts cleanly
+            connection.execute("INSERT INTO parent VALUES (1)")
+        assert connection.execute("SELECT count(*) FROM child").fetchone() == (0,)
