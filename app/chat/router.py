@@ -22,6 +22,7 @@ from app.chat.schemas import (
     ProductOut,
     SendIn,
 )
+from app.chat.writer import channel
 from app.core.db import SessionDep, WriteSessionDep
 from app.core.errors import AppError, InvalidInput, NotFound, describe_validation
 from app.core.events import after_commit
@@ -49,7 +50,7 @@ def _limited(request: Request, user_id: int) -> None:
 
 async def _publish(request: Request, conversation_id: int, frame: dict[str, Any]) -> None:
     payload = json.dumps(frame, ensure_ascii=False)
-    await request.app.state.broker.publish(f"chat:{conversation_id}", payload)
+    await request.app.state.broker.publish(channel(conversation_id), payload)
 
 
 @router.get("", responses=errors(401))
