@@ -14,7 +14,13 @@ from app.core.config import get_settings
 
 # Chat frames are ~100 bytes: per-message deflate saves almost nothing on them but keeps ~40 KB of
 # compressor state per idle socket (measured by bench/chat_fanout.py), so it is off.
-SERVER_OPTIONS: dict[str, object] = {"ws_per_message_deflate": False}
+# Per-message deflate kept ~40 KB of compressor state per idle socket for ~100-byte frames; the
+# websocket protocol serves the chat socket without the ASGI layers (app/core/fastsocket.py) and
+# hands every other websocket to uvicorn's own.
+SERVER_OPTIONS: dict[str, object] = {
+    "ws_per_message_deflate": False,
+    "ws": "app.core.fastsocket:FastSocket",
+}
 GC_THRESHOLDS = (50_000, 20, 100)
 
 

@@ -32,6 +32,7 @@ from app.core import devtools, health
 from app.core.config import PROJECT_ROOT, Settings, get_settings
 from app.core.db import Database, create_engine
 from app.core.errors import install_error_handlers
+from app.core.fastsocket import FastSockets
 from app.core.mail import Mailer, Postman, create_mailer
 from app.core.migrate import upgrade
 from app.core.realtime import MemoryBroker, create_broker
@@ -151,6 +152,8 @@ def create_app(
     app.include_router(advice_api.router)
     app.include_router(lookbook_api.router)
     app.include_router(chat_ws.router)
+    app.state.fast_sockets = FastSockets()  # served by closetcall serve without the ASGI layers
+    app.state.fast_sockets.add(chat_ws.PATH, chat_ws.open_chat)
     app.include_router(call_ws.router)
     app.include_router(device_check.router)
     app.include_router(account_pages.router)

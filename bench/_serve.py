@@ -138,7 +138,7 @@ def serve_floor(port: int) -> None:
         port=port,
         log_level="warning",
         lifespan="off",
-        **SERVER_OPTIONS,  # type: ignore[arg-type]
+        **{**SERVER_OPTIONS, "ws": "auto"},  # type: ignore[arg-type]  # uvicorn's own protocol
     )
 
 

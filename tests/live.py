@@ -11,6 +11,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 import uvicorn
@@ -19,6 +20,7 @@ from sqlalchemy import text
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.accounts.models import AuthSession, User
+from app.cli import SERVER_OPTIONS
 from app.core.config import Settings
 from app.core.db import Database, create_engine
 from app.core.mail import FileOutbox
@@ -28,9 +30,17 @@ from app.main import create_app
 
 
 @contextmanager
-def serve(app: FastAPI, port: int) -> Iterator[str]:
+def serve(app: FastAPI, port: int, **options: Any) -> Iterator[str]:
+    """Serve as ``closetcall serve`` does; ``options`` override its uvicorn settings."""
     server = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
+        uvicorn.Config(
+            app,
+            host="127.0.0.1",
+            port=port,
+            log_level="warning",
+            lifespan="on",
+            **{**SERVER_OPTIONS, **options},  # type: ignore[arg-type]
+        )
     )
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
@@ -56,6 +66,7 @@ class Server:
     http: str
     ws: str
     db: Database
+    app: FastAPI
 
 
 @dataclass
@@ -71,7 +82,9 @@ async def _exec(url: str, sql: str) -> None:
     await engine.dispose()
 
 
-def live_app(kind: str, tmp_path_factory: pytest.TempPathFactory, name: str) -> Iterator[Server]:
+def live_app(
+    kind: str, tmp_path_factory: pytest.TempPathFactory, name: str, **options: Any
+) -> Iterator[Server]:
     """Serve a fresh app on SQLite or PostgreSQL (skipped, or failed in CI, without PostgreSQL)."""
     from tests.conftest import PG_URL, free_port, service_missing
 
@@ -99,9 +112,9 @@ def live_app(kind: str, tmp_path_factory: pytest.TempPathFactory, name: str) -> 
         database=Database(create_engine(url, schema=schema)),
         mailer=FileOutbox(var_dir / "out"),
     )
-    with serve(app, port) as base:
+    with serve(app, port, **options) as base:
         yield Server(
-            base, base.replace("http://", "ws://"), Database(create_engine(url, schema=schema))
+            base, base.replace("http://", "ws://"), Database(create_engine(url, schema=schema)), app
         )
     if schema:
         asyncio.run(_exec(url, f'DROP SCHEMA "{schema}" CASCADE'))

@@ -65,7 +65,8 @@ def viewer_of(user: Any) -> Viewer:
     )
 
 
-async def _user_for(db: Database, token: str) -> Any:
+async def user_for(db: Database, token: str) -> Any:
+    """The signed-in user of a session token, or None (unknown or expired)."""
     # A function of its own, so that no session object stays referenced from the middleware's
     # frame, which lives as long as a websocket does.
     async with db.sessions() as session:
@@ -86,7 +87,7 @@ class RequestContextMiddleware:
         connection = HTTPConnection(scope)
 
         token = session_token(connection, settings)
-        user = await _user_for(db, token) if token else None
+        user = await user_for(db, token) if token else None
         stale_session = bool(connection.cookies.get(SESSION_COOKIE)) and user is None
 
         csrf = unsign(connection.cookies.get(CSRF_COOKIE), settings.secret_key, "csrf")

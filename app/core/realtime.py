@@ -24,7 +24,19 @@ class Broker(Protocol):
         self, channel: str
     ) -> contextlib.AbstractAsyncContextManager[AsyncIterator[str]]: ...
 
+    async def attach(self, channel: str, sink: Sink) -> None:
+        """Call ``sink.put(data)`` for every publish on ``channel`` until ``detach``: no task
+        and no queue per subscriber (what an idle chat socket uses)."""
+        ...
+
+    async def detach(self, channel: str, sink: Sink) -> None: ...
+
     async def close(self) -> None: ...
+
+
+class Sink(Protocol):
+    def put(self, data: str) -> None:
+        """Take one published item, synchronously; it must not block."""
 
 
 class _Inbox:
@@ -60,21 +72,36 @@ class MemoryBroker:
     oldest item: it will catch up from the database on its next reconnect or read."""
 
     def __init__(self, queue_size: int = 1000) -> None:
-        self._subscribers: dict[str, set[_Inbox]] = {}
-        self._queue_size = queue_size
+        self._subscribers: dict[str, set[Sink]] = {}
+        self.queue_size = queue_size
 
     async def publish(self, channel: str, data: str) -> None:
-        for inbox in list(self._subscribers.get(channel, ())):
-            inbox.put(data)
+        self.deliver(channel, data)
+
+    def deliver(self, channel: str, data: str) -> None:
+        for sink in list(self._subscribers.get(channel, ())):
+            try:
+                sink.put(data)
+            except Exception:  # one broken subscriber must not cost the others this item
+                log.exception("subscriber failed on %s", channel)
 
     async def publish_many(self, items: Sequence[tuple[str, str]]) -> None:
         for channel, data in items:
-            await self.publish(channel, data)
+            self.deliver(channel, data)
+
+    async def attach(self, channel: str, sink: Sink) -> None:
+        self._subscribers.setdefault(channel, set()).add(sink)
+
+    async def detach(self, channel: str, sink: Sink) -> None:
+        subscribers = self._subscribers.get(channel, set())
+        subscribers.discard(sink)
+        if not subscribers:
+            self._subscribers.pop(channel, None)
 
     @contextlib.asynccontextmanager
     async def subscribe(self, channel: str) -> AsyncIterator[AsyncIterator[str]]:
-        inbox = _Inbox(self._queue_size)
-        self._subscribers.setdefault(channel, set()).add(inbox)
+        inbox = _Inbox(self.queue_size)
+        await self.attach(channel, inbox)
 
         async def items() -> AsyncIterator[str]:
             while True:
@@ -83,10 +110,7 @@ class MemoryBroker:
         try:
             yield items()
         finally:
-            subscribers = self._subscribers.get(channel, set())
-            subscribers.discard(inbox)
-            if not subscribers:
-                self._subscribers.pop(channel, None)
+            await self.detach(channel, inbox)
 
     async def close(self) -> None:
         self._subscribers.clear()
@@ -132,28 +156,47 @@ class RedisBroker:
                 await asyncio.sleep(0.5)
                 continue
             if message is not None and message.get("type") == "message":
-                await self._local.publish(message["channel"], message["data"])
+                self._local.deliver(message["channel"], message["data"])
             elif message is None and not self._pubsub.subscribed:
                 await asyncio.sleep(0.05)
 
-    @contextlib.asynccontextmanager
-    async def subscribe(self, channel: str) -> AsyncIterator[AsyncIterator[str]]:
-        async with self._local.subscribe(channel) as items:
+    async def attach(self, channel: str, sink: Sink) -> None:
+        await self._local.attach(channel, sink)
+        try:
             async with self._lock:
                 if self._channels.get(channel, 0) == 0:
                     await self._pubsub.subscribe(channel)
                 self._channels[channel] = self._channels.get(channel, 0) + 1
                 if self._reader is None or self._reader.done():
                     self._reader = asyncio.create_task(self._read(), name="redis-subscriber")
-            try:
-                yield items
-            finally:
-                async with self._lock:
-                    self._channels[channel] -= 1
-                    if self._channels[channel] == 0:
-                        del self._channels[channel]
-                        with contextlib.suppress(Exception):
-                            await self._pubsub.unsubscribe(channel)
+        except BaseException:
+            await self._local.detach(channel, sink)
+            raise
+
+    async def detach(self, channel: str, sink: Sink) -> None:
+        await self._local.detach(channel, sink)
+        async with self._lock:
+            left = self._channels.get(channel, 0) - 1
+            if left > 0:
+                self._channels[channel] = left
+                return
+            self._channels.pop(channel, None)
+            with contextlib.suppress(Exception):
+                await self._pubsub.unsubscribe(channel)
+
+    @contextlib.asynccontextmanager
+    async def subscribe(self, channel: str) -> AsyncIterator[AsyncIterator[str]]:
+        inbox = _Inbox(self._local.queue_size)
+        await self.attach(channel, inbox)
+
+        async def items() -> AsyncIterator[str]:
+            while True:
+                yield await inbox.get()
+
+        try:
+            yield items()
+        finally:
+            await self.detach(channel, inbox)
 
     async def close(self) -> None:
         if self._reader is not None:

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from starlette.websockets import WebSocket
+from starlette.requests import HTTPConnection
 
 
-def origin_allowed(websocket: WebSocket) -> bool:
+def origin_allowed(websocket: HTTPConnection) -> bool:
     """Only pages of this site may open a socket: a cookie alone is not enough (CSWSH)."""
     origin = websocket.headers.get("origin")
     if not origin:
