@@ -314,13 +314,18 @@ class FastSocket(asyncio.Protocol):
             self._inbox = None
 
     async def _handshake(self, request: Request) -> None:
+        try:
+            await self._answer(request)
+        finally:
+            self._opening = None  # a finished task is not kept for the socket's lifetime
+
+    async def _answer(self, request: Request) -> None:
         assert self._protocol is not None and self._transport is not None
         assert self._registry is not None
         found = self._registry.match(request.path.split("?", 1)[0])
         endpoint: Endpoint | None = None
         if found is not None:
-            app = _find_app(self._config)
-            connection = HTTPConnection(_scope(request, self._transport, app))
+            connection = HTTPConnection(_scope(request, self._transport, _find_app(self._config)))
             try:
                 async with asyncio.timeout(HANDSHAKE_TIMEOUT):
                     endpoint = await found[1](connection, found[0], self)
@@ -342,7 +347,6 @@ class FastSocket(asyncio.Protocol):
             endpoint.closed()
             return
         self._endpoint = endpoint
-        assert self._registry is not None
         self._registry.track(self)
 
     def _flush(self) -> None:
