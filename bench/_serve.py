@@ -5,13 +5,14 @@
     python bench/_serve.py relay --port N
     python bench/_serve.py floor --port N
 
-``app`` serves the real application with uvicorn's defaults (uvloop, httptools, the websockets
-protocol) and the server options of ``closetcall serve`` (per-message deflate off).
+``app`` serves the real application with uvicorn (uvloop, httptools) and the server options of
+``closetcall serve``: per-message deflate off, and ``app.core.fastsocket`` as the websocket protocol,
+which carries the chat socket itself and hands every other websocket to uvicorn's own protocol.
 ``relay`` is the chat baseline: a
 bare ``websockets`` server speaking the same frames as /ws/chat/{id} (hello, ready, send, ack,
 message) that relays within a conversation with ``websockets.broadcast`` and stores nothing.
-``floor`` is the least any ASGI websocket costs under uvicorn with the app's server options: an
-empty ASGI app that accepts, answers hello with ready and then only waits (for the memory figure).
+``floor`` is the least any ASGI websocket costs under uvicorn's own websocket protocol (deflate
+off): an empty ASGI app that accepts, answers hello with ready and then only waits (for the memory figure).
 """
 
 from __future__ import annotations

@@ -104,7 +104,8 @@ def _scope(request: Request, transport: asyncio.Transport, app: Any) -> dict[str
         "raw_path": path.encode(),
         "query_string": query.encode(),
         "headers": [
-            (name.lower().encode("latin-1"), value.encode("latin-1"))
+            # websockets keeps undecodable header bytes as surrogates; give ASGI the bytes back
+            (name.lower().encode("latin-1"), value.encode("latin-1", "surrogateescape"))
             for name, value in request.headers.raw_items()
         ],
         "client": transport.get_extra_info("peername"),
@@ -316,6 +317,10 @@ class FastSocket(asyncio.Protocol):
     async def _handshake(self, request: Request) -> None:
         try:
             await self._answer(request)
+        except Exception:  # whatever it was, the client must not wait on an unanswered upgrade
+            log.exception("fast socket handshake failed")
+            if self._transport is not None:
+                self._transport.close()
         finally:
             self._opening = None  # a finished task is not kept for the socket's lifetime
 

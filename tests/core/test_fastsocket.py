@@ -120,6 +120,22 @@ class TestFraming:
         async with _open(server, pair, "customer") as me:
             assert (await _hello(me))["last_seq"] == 0
 
+    async def test_header_bytes_outside_ascii_do_not_break_the_handshake(
+        self, server: Server, pair: dict[str, Any]
+    ) -> None:
+        parts = urlsplit(server.http)
+        reader, writer = await asyncio.open_connection(parts.hostname, parts.port)
+        request = (
+            f"GET /ws/chat/{pair['conversation']} HTTP/1.1\r\n"
+            f"Host: {parts.netloc}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+            "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n"
+            f"Origin: {server.http}\r\nCookie: {pair['customer'].cookie}\r\n"
+        ).encode() + "User-Agent: テスト端末\r\n\r\n".encode()
+        writer.write(request)
+        status = await asyncio.wait_for(reader.readline(), 10)
+        writer.close()
+        assert status.startswith(b"HTTP/1.1 101"), status
+
 
 class TestKeepalive:
     async def test_a_peer_that_stops_answering_pings_is_dropped_and_others_are_not(
