@@ -104,8 +104,8 @@ def _scope(request: Request, transport: asyncio.Transport, app: Any) -> dict[str
         "raw_path": path.encode(),
         "query_string": query.encode(),
         "headers": [
-            # websockets keeps undecodable header bytes as surrogates; give ASGI the bytes back
-            (name.lower().encode("latin-1"), value.encode("latin-1", "surrogateescape"))
+            # websockets decodes header values as ISO-8859-1, so this gives back the exact bytes
+            (name.lower().encode("latin-1"), value.encode("latin-1"))
             for name, value in request.headers.raw_items()
         ],
         "client": transport.get_extra_info("peername"),
