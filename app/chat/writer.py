@@ -32,7 +32,6 @@ from app.core.realtime import Broker
 
 log = logging.getLogger(__name__)
 MAX_BATCH = 256
-WRITER_CACHE_KIB = 65_536  # the writer connection's SQLite page cache
 T = TypeVar("T")
 
 
@@ -148,10 +147,6 @@ class _SqliteConnection:
             connection = sqlite3.connect(self._path, isolation_level=None, timeout=30)
             connection.execute("PRAGMA foreign_keys=ON")
             connection.execute("PRAGMA busy_timeout=30000")
-            # SQLite's default page cache is 2 MB. Once chat_message outgrows it, every batch
-            # reads its index pages back from the OS: after 100,000 messages the bench's server
-            # needed ~20 % more CPU at the same load, and the 64 MB took it back.
-            connection.execute(f"PRAGMA cache_size=-{WRITER_CACHE_KIB}")
             self._connection = connection
         return self._connection
 
