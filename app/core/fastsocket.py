@@ -34,6 +34,10 @@ from websockets.protocol import OPEN
 from websockets.server import ServerProtocol
 
 log = logging.getLogger(__name__)
+# websockets' own per-connection lines ("connection open", ...) carry no path or client; the
+# access line below replaces them, as uvicorn's protocol writes one per websocket.
+_protocol_log = logging.getLogger(f"{__name__}.protocol")
+_protocol_log.setLevel(logging.WARNING)
 
 MAX_MESSAGE_BYTES = 1 << 20  # what uvicorn allows by default is 16 MiB; chat frames are tiny
 WRITE_BUFFER_LIMIT = 1 << 20  # a peer this far behind is closed and catches up on reconnect
@@ -255,7 +259,7 @@ class FastSocket(asyncio.Protocol):
             self._delegate.connection_made(self._transport)  # type: ignore[arg-type]
             self._delegate.data_received(data)
             return False
-        self._protocol = ServerProtocol(max_size=MAX_MESSAGE_BYTES, logger=log)
+        self._protocol = ServerProtocol(max_size=MAX_MESSAGE_BYTES, logger=_protocol_log)
         self._server_state.connections.add(self)
         return True
 
@@ -342,6 +346,7 @@ class FastSocket(asyncio.Protocol):
                 endpoint.closed()
             return
         if endpoint is None:
+            self._access(request, "403")
             self._protocol.send_response(self._protocol.reject(403, "Forbidden\n"))
             self._flush()
             return
@@ -353,6 +358,14 @@ class FastSocket(asyncio.Protocol):
             return
         self._endpoint = endpoint
         self._registry.track(self)
+        self._access(request, "accepted")
+
+    def _access(self, request: Request, outcome: str) -> None:
+        """One access line per socket, like uvicorn's (the path only: no query, no cookies)."""
+        if log.isEnabledFor(logging.INFO):
+            peer = self._transport.get_extra_info("peername") if self._transport else None
+            client = f"{peer[0]}:{peer[1]}" if isinstance(peer, tuple) else "-"
+            log.info('%s - "WebSocket %s" %s', client, request.path.split("?", 1)[0], outcome)
 
     def _flush(self) -> None:
         if self._protocol is None or self._transport is None:
