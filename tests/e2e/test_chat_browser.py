@@ -83,6 +83,8 @@ class TestChat:
         await expect(customer.page.locator(".chat-message").nth(1)).to_have_text(
             "<img src=x onerror=alert(1)> 了解です"
         )
+        # The message itself ends "typing…" (not the 4-s timer, which is still running now).
+        assert await customer.page.locator("#chat-typing").text_content() == ""
         assert (
             await customer.page.locator(".chat-log img").count() == 0
         )  # shown as text, never as HTML

@@ -154,8 +154,13 @@
     socket.addEventListener("open", () => socket.send(JSON.stringify({ type: "hello", last_seq: lastSeq })));
     socket.addEventListener("message", (event) => {
       const frame = JSON.parse(event.data);
-      if (frame.type === "message") show(frame);
-      else if (frame.type === "ready") {
+      if (frame.type === "message") {
+        if (frame.sender_id !== me) {  // whoever was typing has sent it
+          clearTimeout(typingTimer);
+          typingLine.textContent = "";
+        }
+        show(frame);
+      } else if (frame.type === "ready") {
         ready = true;
         status.textContent = root.dataset.textOnline;
         for (const waiting of pending.values()) send(waiting);
