@@ -97,8 +97,12 @@ class TestBookingJourney:
         upcoming = page.locator("section", has_text="今後のご予約")
         await expect(upcoming).to_contain_text(f"{sunday.month}月{sunday.day}日(日) 19:00")
 
-        # 4. The stylist sees it in her agenda.
-        await stylist.page.goto(f"{base}/stylist")
+        # 4. The stylist sees it in her week, and opens it. (Her home page lists the next 7 days
+        #    only, and from Saturday to Sunday 19:00 JST the Sunday picked above is further away.)
+        await stylist.page.goto(f"{base}/stylist/week?week={sunday.date().isoformat()}")
+        booked = stylist.page.locator("a.appt", has_text="19:00")
+        await expect(booked).to_have_count(1)
+        await booked.click()
         await expect(stylist.page.locator("main")).to_contain_text("佐藤 由紀")
         await expect(stylist.page.locator("main")).to_contain_text(
             "紺のスカートに合うトップスを知りたい"
