@@ -67,6 +67,24 @@ class _Inbox:
         return self._items.pop(0)
 
 
+@contextlib.asynccontextmanager
+async def _subscription(
+    broker: Broker, channel: str, queue_size: int
+) -> AsyncIterator[AsyncIterator[str]]:
+    """``subscribe`` on top of ``attach``: an inbox the subscriber reads at its own pace."""
+    inbox = _Inbox(queue_size)
+    await broker.attach(channel, inbox)
+
+    async def items() -> AsyncIterator[str]:
+        while True:
+            yield await inbox.get()
+
+    try:
+        yield items()
+    finally:
+        await broker.detach(channel, inbox)
+
+
 class MemoryBroker:
     """Inboxes per subscriber, in this process. A slow subscriber's inbox is bounded and drops the
     oldest item: it will catch up from the database on its next reconnect or read."""
@@ -98,19 +116,8 @@ class MemoryBroker:
         if not subscribers:
             self._subscribers.pop(channel, None)
 
-    @contextlib.asynccontextmanager
-    async def subscribe(self, channel: str) -> AsyncIterator[AsyncIterator[str]]:
-        inbox = _Inbox(self.queue_size)
-        await self.attach(channel, inbox)
-
-        async def items() -> AsyncIterator[str]:
-            while True:
-                yield await inbox.get()
-
-        try:
-            yield items()
-        finally:
-            await self.detach(channel, inbox)
+    def subscribe(self, channel: str) -> contextlib.AbstractAsyncContextManager[AsyncIterator[str]]:
+        return _subscription(self, channel, self.queue_size)
 
     async def close(self) -> None:
         self._subscribers.clear()
@@ -184,19 +191,8 @@ class RedisBroker:
             with contextlib.suppress(Exception):
                 await self._pubsub.unsubscribe(channel)
 
-    @contextlib.asynccontextmanager
-    async def subscribe(self, channel: str) -> AsyncIterator[AsyncIterator[str]]:
-        inbox = _Inbox(self._local.queue_size)
-        await self.attach(channel, inbox)
-
-        async def items() -> AsyncIterator[str]:
-            while True:
-                yield await inbox.get()
-
-        try:
-            yield items()
-        finally:
-            await self.detach(channel, inbox)
+    def subscribe(self, channel: str) -> contextlib.AbstractAsyncContextManager[AsyncIterator[str]]:
+        return _subscription(self, channel, self._local.queue_size)
 
     async def close(self) -> None:
         if self._reader is not None:
