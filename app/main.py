@@ -97,6 +97,7 @@ def create_app(
             await app.state.reminders.stop()
             await app.state.chat_notices.stop()
             await app.state.reservation_expiry.stop()
+            await app.state.fast_sockets.close()
             await app.state.chat_writer.close()
             await app.state.broker.close()
             await app.state.call_rooms.close_all()

@@ -81,6 +81,14 @@ class FastSockets:
         if self._pinger is None or self._pinger.done():
             self._pinger = asyncio.get_running_loop().create_task(self._keepalive())
 
+    async def close(self) -> None:
+        """At shutdown (uvicorn has closed the sockets by then): stop the pinger."""
+        if self._pinger is not None:
+            self._pinger.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._pinger
+            self._pinger = None
+
     async def _keepalive(self) -> None:
         """One task pings every socket of the process: a dead peer (a phone that lost its
         network without a FIN) is noticed within two rounds instead of never."""
