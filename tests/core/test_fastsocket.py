@@ -100,6 +100,26 @@ class TestFraming:
                 await asyncio.wait_for(me.recv(), 10)
             assert closed.value.rcvd is not None and closed.value.rcvd.code == 1003
 
+    @pytest.mark.parametrize(
+        ("payload", "code"),
+        [
+            (b"\xff\xfe not UTF-8", 1007),  # sent as a text frame
+            ("x" * ((1 << 20) + 1), 1009),  # one byte over the 1 MiB limit
+        ],
+        ids=["invalid-utf8", "too-big"],
+    )
+    async def test_frames_no_chat_client_sends_close_the_socket_with_their_code(
+        self, server: Server, pair: dict[str, Any], payload: bytes | str, code: int
+    ) -> None:
+        async with _open(server, pair, "customer") as me:
+            await _hello(me)
+            await me.send(payload, text=True)
+            with pytest.raises(ConnectionClosed) as closed:
+                await asyncio.wait_for(me.recv(), 10)
+            assert closed.value.rcvd is not None and closed.value.rcvd.code == code
+        async with _open(server, pair, "customer") as again:  # the server is none the worse
+            assert (await _hello(again))["last_seq"] >= 0
+
     async def test_a_socket_without_hello_is_closed_with_4400_after_an_error(
         self, server: Server, pair: dict[str, Any]
     ) -> None:
