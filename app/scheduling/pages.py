@@ -169,9 +169,8 @@ async def request_shift(request: Request, user: StaffUser, session: WriteSession
     form = await request.form()
     values = form_values(form, ShiftRequestIn)
     try:
-        shift = await service.request_shift(
-            session, stylist=user, data=ShiftRequestIn.model_validate(values)
-        )
+        offer = ShiftRequestIn.model_validate(values)
+        await service.request_shift(session, stylist=user, data=offer)
     except (ValidationError, AppError) as exc:
         await session.rollback()
         errors = (
@@ -194,8 +193,10 @@ async def request_shift(request: Request, user: StaffUser, session: WriteSession
             context,
             exc.status if isinstance(exc, AppError) else 422,
         )
+    # The week of the day the stylist chose, in her store's calendar: the UTC date of a shift
+    # that starts before 09:00 JST is the day before, which can be the week before.
     return RedirectResponse(
-        f"/stylist/week?week={shift.starts_at.date().isoformat()}&sent=1", status_code=303
+        f"/stylist/week?week={offer.on_date.isoformat()}&sent=1", status_code=303
     )
 
 

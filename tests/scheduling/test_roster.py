@@ -248,6 +248,34 @@ class TestTemplates:
         assert date(2027, 3, 14).weekday() == 6
 
 
+class TestStylistWeekPage:
+    async def test_an_early_shift_request_returns_to_the_week_of_the_chosen_day(
+        self, client: httpx.AsyncClient, session: AsyncSession
+    ) -> None:
+        """08:00 JST on a Monday is Sunday in UTC: the page must not jump to the week before."""
+        from tests.factories import csrf_of
+
+        store = await make_store(session)
+        stylist = await make_stylist(session, store)
+        await login(client, stylist.email)
+        day = date.fromisoformat(_local_day(7))
+        monday = day + timedelta(days=(7 - day.weekday()) % 7)
+        token = await csrf_of(client, "/stylist/week")
+        sent = await client.post(
+            "/stylist/week",
+            data={
+                "csrf_token": token,
+                "on_date": monday.isoformat(),
+                "starts": "08:00",
+                "ends": "12:00",
+            },
+        )
+        assert sent.status_code == 303, sent.text
+        assert sent.headers["location"] == f"/stylist/week?week={monday.isoformat()}&sent=1"
+        page = await client.get(sent.headers["location"])
+        assert page.status_code == 200 and "08:00" in page.text
+
+
 class TestRosterPage:
     async def test_a_manager_adds_a_pattern_fills_weeks_and_books_time_off_from_the_page(
         self, client: httpx.AsyncClient, session: AsyncSession
