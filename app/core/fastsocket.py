@@ -33,6 +33,8 @@ from websockets.http11 import Request
 from websockets.protocol import OPEN
 from websockets.server import ServerProtocol
 
+from app.core.periodic import Periodic
+
 log = logging.getLogger(__name__)
 # websockets' own per-connection lines ("connection open", ...) carry no path or client; the
 # access line below replaces them, as uvicorn's protocol writes one per websocket.
@@ -64,7 +66,7 @@ class FastSockets:
     ping_interval: float = PING_INTERVAL
     write_buffer_limit: int = WRITE_BUFFER_LIMIT
     live: set[FastSocket] = field(default_factory=set)
-    _pinger: asyncio.Task[None] | None = None
+    _pinger: _Pinger | None = None
 
     def add(self, pattern: str, opener: Opener) -> None:
         self.routes.append((re.compile(pattern), opener))
@@ -78,24 +80,30 @@ class FastSockets:
 
     def track(self, socket: FastSocket) -> None:
         self.live.add(socket)
-        if self._pinger is None or self._pinger.done():
-            self._pinger = asyncio.get_running_loop().create_task(self._keepalive())
+        if self._pinger is None:  # started by the first socket: it needs the running loop
+            self._pinger = _Pinger(self.live)
+            self._pinger.start(self.ping_interval)
 
     async def close(self) -> None:
         """At shutdown (uvicorn has closed the sockets by then): stop the pinger."""
         if self._pinger is not None:
-            self._pinger.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._pinger
+            await self._pinger.stop()
             self._pinger = None
 
-    async def _keepalive(self) -> None:
-        """One task pings every socket of the process: a dead peer (a phone that lost its
-        network without a FIN) is noticed within two rounds instead of never."""
-        while self.live:
-            await asyncio.sleep(self.ping_interval)
-            for socket in list(self.live):
-                socket.keepalive()
+
+class _Pinger(Periodic):
+    """One job pings every socket of the process: a dead peer (a phone that lost its network
+    without a FIN) is noticed within two rounds instead of never."""
+
+    name = "websocket keepalive"
+
+    def __init__(self, sockets: set[FastSocket]) -> None:
+        super().__init__()
+        self._sockets = sockets
+
+    async def tick(self) -> None:
+        for socket in list(self._sockets):
+            socket.keepalive()
 
 
 def _find_app(config: Any) -> Any:
@@ -133,6 +141,7 @@ class FastSocket(asyncio.Protocol):
     """uvicorn's websocket protocol class: serves registered paths itself, forwards the rest."""
 
     __slots__ = (
+        "_app",
         "_app_state",
         "_config",
         "_delegate",
@@ -143,6 +152,7 @@ class FastSocket(asyncio.Protocol):
         "_pinged",
         "_protocol",
         "_registry",
+        "_route",
         "_server_state",
         "_transport",
         "_worker",
@@ -150,6 +160,8 @@ class FastSocket(asyncio.Protocol):
 
     def __init__(self, config: Any, server_state: Any, app_state: Any, _loop: Any = None) -> None:
         self._config, self._server_state, self._app_state = config, server_state, app_state
+        self._app: Any = None
+        self._route: tuple[re.Match[str], Opener] | None = None  # until the handshake is answered
         self._delegate: asyncio.Protocol | None = None
         self._transport: asyncio.Transport | None = None
         self._protocol: ServerProtocol | None = None
@@ -254,10 +266,11 @@ class FastSocket(asyncio.Protocol):
 
     def _claim(self, data: bytes) -> bool:
         """Serve this socket here, or hand it to uvicorn's own protocol for good."""
-        app = _find_app(self._config)
-        self._registry = app.state.fast_sockets if app is not None else None
+        self._app = _find_app(self._config)
+        self._registry = self._app.state.fast_sockets if self._app is not None else None
         path = data.split(b" ", 2)[1].split(b"?", 1)[0].decode("latin-1") if b" " in data else ""
-        if self._registry is None or self._registry.match(path) is None:
+        self._route = self._registry.match(path) if self._registry is not None else None
+        if self._route is None:
             from uvicorn.protocols.websockets.auto import AutoWebSocketsProtocol
 
             assert AutoWebSocketsProtocol is not None
@@ -334,15 +347,15 @@ class FastSocket(asyncio.Protocol):
             if self._transport is not None:
                 self._transport.close()
         finally:
-            self._opening = None  # a finished task is not kept for the socket's lifetime
+            self._opening = self._route = None  # not kept for the socket's lifetime
 
     async def _answer(self, request: Request) -> None:
         assert self._protocol is not None and self._transport is not None
         assert self._registry is not None
-        found = self._registry.match(request.path.split("?", 1)[0])
+        found = self._route  # matched on the same path when uvicorn handed the socket over
         endpoint: Endpoint | None = None
         if found is not None:
-            connection = HTTPConnection(_scope(request, self._transport, _find_app(self._config)))
+            connection = HTTPConnection(_scope(request, self._transport, self._app))
             try:
                 async with asyncio.timeout(HANDSHAKE_TIMEOUT):
                     endpoint = await found[1](connection, found[0], self)
