@@ -40,7 +40,6 @@ import sys
 import time
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -61,9 +60,9 @@ from _common import (
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 
-from app.booking.models import Appointment
 from app.chat.models import Conversation
 from tests.factories import (
+    make_appointment,
     make_customer,
     make_manager,
     make_service,
@@ -119,17 +118,8 @@ async def seed(bench: BenchDatabase, clients: int) -> list[Member]:
                 size = 5 - size
             index += 1
             customer, stylist = await make_customer(session), await make_stylist(session, store)
-            session.add(
-                Appointment(
-                    store_id=store.id,
-                    service_id=service.id,
-                    customer_id=customer.id,
-                    staff_id=stylist.id,
-                    starts_at=start,
-                    ends_at=start + timedelta(minutes=30),
-                    blocked_from=start,
-                    blocked_until=start + timedelta(minutes=30),
-                )
+            await make_appointment(
+                session, customer=customer, stylist=stylist, service=service, start=start
             )
             conversation = Conversation(
                 customer_id=customer.id, staff_id=stylist.id, store_id=store.id

@@ -9,12 +9,10 @@ import contextlib
 import json
 import sqlite3
 from collections.abc import AsyncIterator, Iterator
-from datetime import timedelta
 
 import pytest
 from sqlmodel import col, select
 
-from app.booking.models import Appointment
 from app.chat import repository as repo
 from app.chat import service
 from app.chat.models import ChatMessage, Conversation
@@ -22,7 +20,14 @@ from app.chat.service import Posted, TextPost
 from app.chat.writer import ChatWriter, channel
 from app.core.errors import Forbidden
 from app.core.realtime import MemoryBroker
-from tests.factories import make_customer, make_service, make_store, make_stylist, tomorrow_at
+from tests.factories import (
+    make_appointment,
+    make_customer,
+    make_service,
+    make_store,
+    make_stylist,
+    tomorrow_at,
+)
 from tests.live import Server, live_app
 
 
@@ -43,17 +48,8 @@ async def pairs(server: Server) -> list[Conversation]:
         start = tomorrow_at(11)
         for _ in range(5):
             customer, stylist = await make_customer(session), await make_stylist(session, store)
-            session.add(
-                Appointment(
-                    store_id=store.id,
-                    service_id=booked.id,
-                    customer_id=customer.id,
-                    staff_id=stylist.id,
-                    starts_at=start,
-                    ends_at=start + timedelta(minutes=30),
-                    blocked_from=start,
-                    blocked_until=start + timedelta(minutes=30),
-                )
+            await make_appointment(
+                session, customer=customer, stylist=stylist, service=booked, start=start
             )
             conversation = Conversation(
                 customer_id=customer.id, staff_id=stylist.id, store_id=store.id
