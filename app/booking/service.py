@@ -530,7 +530,9 @@ async def join_waitlist(
     store = await stores.get_store(session, store_id=service.store_id)
     start = _utc(local_to_epoch(on_date, datetime.min.time(), store.time_zone))
     end = start + timedelta(days=1)
-    if end <= now or on_date > (now + timedelta(days=service.horizon_days)).date():
+    # The horizon is an instant, as for slots: a day that starts (in the store's zone) before it
+    # can still have bookable times. Its UTC date would be a day short for Tokyo before 09:00.
+    if end <= now or start >= now + timedelta(days=service.horizon_days):
         raise InvalidInput(
             _("Choose a day between today and the booking horizon."), field="on_date"
         )
