@@ -27,8 +27,10 @@ from app.store.models import Skill
 router = APIRouter(include_in_schema=False, dependencies=[CsrfProtected])
 
 
-def _today() -> date:
-    return utcnow().date()
+async def _store_today(session: SessionDep, store_id: int | None) -> date:
+    """Today on the store's clock (Tokyo is a day ahead of UTC until 09:00)."""
+    store = await stores.get_store(session, store_id=store_id or 0)
+    return utcnow().astimezone(ZoneInfo(store.time_zone)).date()
 
 
 def _int(value: object) -> int:
@@ -126,7 +128,11 @@ async def roster_action(
             await service.apply_templates(
                 session,
                 manager=user,
-                data=ApplyTemplatesIn(store_id=store_id or 0, first_day=week or _today(), weeks=4),
+                data=ApplyTemplatesIn(
+                    store_id=store_id or 0,
+                    first_day=week or await _store_today(session, store_id),
+                    weeks=4,
+                ),
             )
         else:
             from starlette.exceptions import HTTPException
@@ -139,9 +145,9 @@ async def roster_action(
     except AppError as exc:
         await session.rollback()
         return await _roster(request, user, session, store_id, week, exc.detail, exc.status)
-    target = (
-        f"/manager/roster?store_id={store_id or ''}&week={(week or _today()).isoformat()}&saved=1"
-    )
+    # Without a week the roster page opens on the store's current week.
+    shown = f"&week={week.isoformat()}" if week else ""
+    target = f"/manager/roster?store_id={store_id or ''}{shown}&saved=1"
     return RedirectResponse(target, status_code=303)
 
 

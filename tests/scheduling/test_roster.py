@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import httpx
+import pytest
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -318,3 +319,44 @@ class TestRosterPage:
             "/manager/roster/template", data={**base, "staff_id": "abc", "weekday": "9"}
         )
         assert bad.status_code == 422
+
+
+class TestRosterFormWithoutWeek:
+    async def test_patterns_fill_from_the_store_today_not_the_utc_date(
+        self, client: httpx.AsyncClient, session: AsyncSession, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        from app.scheduling import pages
+        from tests.factories import csrf_of
+
+        # 01:00 on a Monday in Tokyo is still Sunday in UTC (a week or more ahead of today).
+        ahead = date.today() + timedelta(days=7)
+        sunday = ahead + timedelta(days=(6 - ahead.weekday()) % 7)
+        clock = datetime(sunday.year, sunday.month, sunday.day, 16, 0, tzinfo=UTC)
+        monkeypatch.setattr(pages, "utcnow", lambda: clock)
+        store = await make_store(session)
+        stylist, manager = await make_stylist(session, store), await make_manager(session, store)
+        await login(client, manager.email)
+        token = await csrf_of(client, f"/manager/roster?store_id={store.id}")
+        added = await client.post(
+            "/manager/roster/template",
+            data={
+                "csrf_token": token,
+                "store_id": str(store.id),
+                "week": sunday.isoformat(),
+                "staff_id": str(stylist.id),
+                "weekday": "6",  # Sundays
+                "starts": "10:00",
+                "ends": "14:00",
+            },
+        )
+        assert added.status_code == 303
+        filled = await client.post(
+            "/manager/roster/apply-templates",
+            data={"csrf_token": token, "store_id": str(store.id)},  # no week in the form
+        )
+        assert filled.status_code == 303
+        assert "week=" not in filled.headers["location"]
+        shifts = (await session.exec(select(Shift).where(Shift.staff_id == stylist.id))).all()
+        days = sorted(s.starts_at.astimezone(ZoneInfo("Asia/Tokyo")).date() for s in shifts)
+        # That Sunday is already over in Tokyo: the four Sundays come after it.
+        assert days == [sunday + timedelta(days=7 * k) for k in range(1, 5)]
