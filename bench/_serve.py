@@ -3,6 +3,7 @@
     python bench/_serve.py app --port N --database-url URL [--schema S] --var-dir DIR --secret KEY
         [--redis-url URL] [--stun-url URL ...] [--chat-rate-limit N]
     python bench/_serve.py relay --port N
+    python bench/_serve.py durable --port N --database-url URL [--schema S] [--no-fsync]
     python bench/_serve.py floor --port N
 
 ``app`` serves the real application with uvicorn (uvloop, httptools) and the server options of
@@ -11,6 +12,14 @@ which carries the chat socket itself and hands every other websocket to uvicorn'
 ``relay`` is the chat baseline: a
 bare ``websockets`` server speaking the same frames as /ws/chat/{id} (hello, ready, send, ack,
 message) that relays within a conversation with ``websockets.broadcast`` and stores nothing.
+``durable`` is that relay plus the least a chat that loses nothing must do before it answers: each
+``send`` is stored with the app's own statements (``app.chat.repository``: the conversation row
+locked, a retried client_msg_id looked up, the row inserted, last_seq set) by a group-commit writer
+like the app's, one durable (fsync'd) commit per batch, and only then fanned out and acknowledged.
+No session, Origin or access check, no validation, no pydantic, no broker: a floor for the app's
+latency that comes from storing and flushing, not from the app's own code. With ``--no-fsync`` the
+same writes are committed without waiting for the disk (SQLite ``synchronous=NORMAL``, PostgreSQL
+``synchronous_commit=off``): the difference between the two is what the flush costs.
 ``floor`` is the least any ASGI websocket costs under uvicorn's own websocket protocol (deflate
 off): an empty ASGI app that accepts, answers hello with ready and then only waits (for the memory figure).
 """
@@ -21,7 +30,9 @@ import argparse
 import asyncio
 import json
 import signal
+import sqlite3
 import sys
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -97,23 +108,170 @@ class Relay:
                 frame = json.loads(raw)
                 if frame.get("type") != "send":
                     continue
-                seq = self.seq.get(conversation, 0) + 1
-                self.seq[conversation] = seq
-                await connection.send(
-                    json.dumps({"type": "ack", "client_msg_id": frame["client_msg_id"], "seq": seq})
-                )
-                out = {
-                    "type": "message",
-                    "conversation_id": conversation,
-                    "seq": seq,
-                    "sender_id": user,
-                    "client_msg_id": frame["client_msg_id"],
-                    "body": frame["body"],
-                    "created_at": datetime.now(UTC).isoformat(),
-                }
-                websockets.broadcast(members, json.dumps(out, ensure_ascii=False))
+                await self.relay(connection, members, conversation, user, frame)
         finally:
             members.discard(connection)
+
+    async def relay(
+        self,
+        connection: ServerConnection,
+        members: set[ServerConnection],
+        conversation: int,
+        user: int,
+        frame: dict[str, Any],
+    ) -> None:
+        """Number in memory, ack, fan out: nothing is stored."""
+        seq = self.seq.get(conversation, 0) + 1
+        self.seq[conversation] = seq
+        await connection.send(
+            json.dumps({"type": "ack", "client_msg_id": frame["client_msg_id"], "seq": seq})
+        )
+        out = _message(conversation, seq, user, frame, datetime.now(UTC))
+        websockets.broadcast(members, json.dumps(out, ensure_ascii=False))
+
+
+def _message(
+    conversation: int, seq: int, user: int, frame: dict[str, Any], at: datetime
+) -> dict[str, Any]:
+    return {
+        "type": "message",
+        "conversation_id": conversation,
+        "seq": seq,
+        "sender_id": user,
+        "client_msg_id": frame["client_msg_id"],
+        "body": frame["body"],
+        "created_at": at.isoformat(),
+    }
+
+
+Post = tuple[int, int, str, str]  # conversation, sender, client_msg_id, body
+Stored = tuple[int, datetime | None]  # seq, and created_at when new (None: a retry)
+
+
+class DurableRelay(Relay):
+    """The relay, but every message is durably stored before it is fanned out and acknowledged.
+
+    One writer task takes whatever has queued up while the previous batch was being written (group
+    commit, no timer) and stores it in one transaction with the app's own statements; SQLite in a
+    worker thread with its own connection (journal in WAL mode, synchronous=FULL: the commit is
+    fsync'd), PostgreSQL on one asyncpg connection (synchronous_commit as the server has it).
+    """
+
+    def __init__(self, database_url: str, schema: str, fsync: bool = True) -> None:
+        super().__init__()
+        self._url, self._schema, self._fsync = database_url, schema, fsync
+        self._queue: list[tuple[Post, asyncio.Future[Stored]]] = []
+        self._wakeup = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="durable-writer")
+        self._sqlite: sqlite3.Connection | None = None
+        self._pg: Any = None
+
+    async def relay(
+        self,
+        connection: ServerConnection,
+        members: set[ServerConnection],
+        conversation: int,
+        user: int,
+        frame: dict[str, Any],
+    ) -> None:
+        future: asyncio.Future[Stored] = asyncio.get_running_loop().create_future()
+        self._queue.append(((conversation, user, frame["client_msg_id"], frame["body"]), future))
+        if self._task is None:
+            self._task = asyncio.create_task(self._run())
+        self._wakeup.set()
+        seq, created_at = await future
+        if created_at is not None:  # stored now (a retry was fanned out the first time)
+            out = _message(conversation, seq, user, frame, created_at)
+            websockets.broadcast(members, json.dumps(out, ensure_ascii=False))
+        await connection.send(
+            json.dumps({"type": "ack", "client_msg_id": frame["client_msg_id"], "seq": seq})
+        )
+
+    async def _run(self) -> None:
+        while True:
+            await self._wakeup.wait()
+            self._wakeup.clear()
+            while self._queue:
+                batch, self._queue = self._queue[:256], self._queue[256:]
+                posts = [post for post, _ in batch]
+                if self._url.startswith("sqlite"):
+                    loop = asyncio.get_running_loop()
+                    stored = await loop.run_in_executor(self._executor, self._store_sqlite, posts)
+                else:
+                    stored = await self._store_pg(posts)
+                for (_, future), result in zip(batch, stored, strict=True):
+                    future.set_result(result)
+
+    def _store_sqlite(self, posts: list[Post]) -> list[Stored]:
+        from app.chat import repository as repo
+
+        if self._sqlite is None:
+            path = self._url.removeprefix("sqlite:///")
+            self._sqlite = sqlite3.connect(path, isolation_level=None, timeout=30)
+            self._sqlite.execute("PRAGMA journal_mode=WAL")
+            self._sqlite.execute(f"PRAGMA synchronous={'FULL' if self._fsync else 'NORMAL'}")
+        connection = self._sqlite
+        with repo.sqlite_write(connection):
+            locked = repo.sqlite_lock_conversations(connection, {p[0] for p in posts})
+            found = repo.sqlite_seqs_by_client_id(connection, [p[:3] for p in posts])
+            rows, stored = _number(posts, {i: c.last_seq for i, c in locked.items()}, found)
+            if rows:
+                repo.sqlite_insert_messages(connection, rows)
+                repo.sqlite_set_last_seqs(
+                    connection, {row["conversation_id"]: row["seq"] for row in rows}
+                )
+        return stored
+
+    async def _store_pg(self, posts: list[Post]) -> list[Stored]:
+        import asyncpg
+
+        from app.chat import repository as repo
+
+        if self._pg is None:
+            url = self._url.replace("postgresql+asyncpg://", "postgresql://")
+            settings = {"search_path": self._schema} if self._schema else {}
+            if not self._fsync:
+                settings["synchronous_commit"] = "off"
+            self._pg = await asyncpg.connect(url, server_settings=settings)
+        async with self._pg.transaction():
+            locked = await repo.pg_lock_conversations(self._pg, {p[0] for p in posts})
+            found = await repo.pg_seqs_by_client_id(self._pg, [p[:3] for p in posts])
+            rows, stored = _number(posts, {i: c.last_seq for i, c in locked.items()}, found)
+            if rows:
+                await repo.pg_insert_messages(self._pg, rows)
+                await repo.pg_set_last_seqs(
+                    self._pg, {row["conversation_id"]: row["seq"] for row in rows}
+                )
+        return stored
+
+
+def _number(
+    posts: list[Post], last: dict[int, int], found: dict[tuple[int, int, str], int]
+) -> tuple[list[dict[str, Any]], list[Stored]]:
+    """New rows numbered after each conversation's last seq; a retry keeps its stored seq."""
+    rows: list[dict[str, Any]] = []
+    stored: list[Stored] = []
+    for conversation, user, client_msg_id, body in posts:
+        key = (conversation, user, client_msg_id)
+        if key in found:
+            stored.append((found[key], None))
+            continue
+        last[conversation] += 1
+        found[key] = last[conversation]
+        at = datetime.now(UTC)
+        rows.append(
+            {
+                "conversation_id": conversation,
+                "seq": last[conversation],
+                "sender_id": user,
+                "client_msg_id": client_msg_id,
+                "body": body,
+                "created_at": at,
+            }
+        )
+        stored.append((last[conversation], at))
+    return rows, stored
 
 
 async def floor_app(scope: dict, receive: Any, send: Any) -> None:
@@ -143,8 +301,7 @@ def serve_floor(port: int) -> None:
     )
 
 
-async def serve_relay(port: int) -> None:
-    relay = Relay()
+async def serve_relay(port: int, relay: Relay) -> None:
     stop = asyncio.get_running_loop().create_future()
     for signum in (signal.SIGTERM, signal.SIGINT):
         asyncio.get_running_loop().add_signal_handler(signum, stop.set_result, None)
@@ -154,7 +311,7 @@ async def serve_relay(port: int) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("role", choices=["app", "relay", "floor"])
+    parser.add_argument("role", choices=["app", "relay", "durable", "floor"])
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--database-url", default="")
     parser.add_argument("--schema", default="")
@@ -163,6 +320,7 @@ def main() -> None:
     parser.add_argument("--redis-url", default="")
     parser.add_argument("--stun-url", action="append")
     parser.add_argument("--chat-rate-limit", type=int, default=0)
+    parser.add_argument("--no-fsync", action="store_true", help="durable: commit without a flush")
     args = parser.parse_args()
     if args.role == "app":
         serve_app(args)
@@ -173,7 +331,10 @@ def main() -> None:
     import uvloop
 
     with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
-        runner.run(serve_relay(args.port))
+        relay: Relay = Relay()
+        if args.role == "durable":
+            relay = DurableRelay(args.database_url, args.schema, fsync=not args.no_fsync)
+        runner.run(serve_relay(args.port, relay))
 
 
 if __name__ == "__main__":

@@ -15,6 +15,12 @@ For each server, in this order:
       highest delivered rate of a step that kept up counts;
   (b) p50/p99 delivery latency at a fixed offered load of 1,000 messages/s for 10 s; then the
       bench waits while deliveries still arrive, and whatever is missing after that is lost.
+Between the two, (a) and (b) for ``bench/_serve.py durable``: the same relay, but each message is
+stored durably (the app's statements, group commit, one fsync'd commit per batch) before it is
+fanned out, on a database of its own seeded the same way. No app code stands between: it is the
+floor under the app's latency that comes from the disk, not from the app (``durable_floor_*``);
+then once more with the same writes committed without a flush (``unflushed_floor_*``), to show
+what the flush itself costs.
 Last, (c) once more for ``bench/_serve.py floor``: an empty ASGI app under uvicorn with the app's
 server options, i.e. what any websocket of any app served this way costs before its own state.
 Load is spread over all customers and stylists (round robin); managers only read. The app under
@@ -476,9 +482,13 @@ async def capacity(load: Load, args: argparse.Namespace) -> Phase | None:
     return best
 
 
-async def measure(target: Target, members: list[Member], args: argparse.Namespace) -> dict:
-    result: dict[str, Any] = {"bytes_per_idle_conn": await idle_memory(target, members, args.idle)}
-    await settle(2)
+async def measure(
+    target: Target, members: list[Member], args: argparse.Namespace, memory: bool = True
+) -> dict:
+    result: dict[str, Any] = {}
+    if memory:
+        result["bytes_per_idle_conn"] = await idle_memory(target, members, args.idle)
+        await settle(2)
     tracker = Tracker()
     load = Load(target, members, tracker)
     started = time.perf_counter()
@@ -528,6 +538,30 @@ def _loadavg() -> str:
     return " ".join(f"{x:.2f}" for x in os.getloadavg())
 
 
+def _shape(members: list[Member]) -> list[tuple[int, int, tuple[int, ...], bool]]:
+    return [(m.conversation, m.user_id, m.others, m.writes) for m in members]
+
+
+async def durable_floor(
+    args: argparse.Namespace, members: list[Member], fsync: bool
+) -> dict[str, Any]:
+    """The bare relay plus a stored write per message (``bench/_serve.py durable``), each on a
+    database of its own seeded the same way: the app's database must not hold the floor's
+    client_msg_ids, which the app would take for retries."""
+    async with bench_database(args.database_url, "chat-floor") as bench:
+        if _shape(await seed(bench, args.clients)) != _shape(members):
+            raise BenchFailed("the floor's database was not seeded like the app's")
+        if fsync:
+            name = "durable floor (the relay + a fsync'd group-commit write per message)"
+        else:
+            name = "unflushed floor (the same writes, committed without waiting for the disk)"
+        print(f"{name}: (load average {_loadavg()})", flush=True)
+        floor_args = ["--database-url", bench.url, "--schema", bench.schema or ""]
+        floor_args += [] if fsync else ["--no-fsync"]
+        with server_process("durable", *floor_args) as server:
+            return await measure(Target(name, server, False), members, args, memory=False)
+
+
 async def main(args: argparse.Namespace) -> dict[str, Any]:
     limit = raise_open_files(args.clients + args.idle + 1000)
     async with bench_database(args.database_url, "chat") as bench:
@@ -560,11 +594,14 @@ async def main(args: argparse.Namespace) -> dict[str, Any]:
             with server_process(role, *role_args) as server:
                 result = await measure(Target(name, server, is_app), members, args)
             results[role] = {**result, "bytes_per_idle_conn_no_deflate": plain}
+            if role == "relay":
+                results["durable"] = await durable_floor(args, members, fsync=True)
+                results["unflushed"] = await durable_floor(args, members, fsync=False)
         name = "floor (an empty ASGI app under uvicorn, same server options)"
         print(f"{name}: (load average {_loadavg()})", flush=True)
         with server_process("floor") as server:
             floor = await idle_memory(Target(name, server, False), members, args.idle, False)
-        baseline, app = results["relay"], results["app"]
+        baseline, app, durable = results["relay"], results["app"], results["durable"]
         print(f"done (load average {_loadavg()})", flush=True)
     return {
         "throughput_ratio": round(app["capacity_msgs_per_s"] / baseline["capacity_msgs_per_s"], 3)
@@ -585,6 +622,15 @@ async def main(args: argparse.Namespace) -> dict[str, Any]:
             baseline["bytes_per_idle_conn_no_deflate"]
         ),
         "uvicorn_floor_bytes_per_idle_conn": round(floor),
+        "durable_floor_capacity_msgs_per_s": round(durable["capacity_msgs_per_s"]),
+        "durable_floor_p50_ms": round(durable["p50_ms"], 1),
+        "durable_floor_p99_ms": round(durable["p99_ms"], 1),
+        "durable_floor_p99_ratio": round(durable["p99_ms"] / baseline["p99_ms"], 2),
+        "app_p99_vs_durable_floor": round(app["p99_ms"] / durable["p99_ms"], 2),
+        "durable_floor_lost": durable["lost"],
+        "unflushed_floor_p50_ms": round(results["unflushed"]["p50_ms"], 1),
+        "unflushed_floor_p99_ms": round(results["unflushed"]["p99_ms"], 1),
+        "unflushed_floor_p99_ratio": round(results["unflushed"]["p99_ms"] / baseline["p99_ms"], 2),
         "baseline_lost": baseline["lost"],
         "app_errors": app["errors"],
         "app_dropped_connections": sum(app["drops"].values()),
