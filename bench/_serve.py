@@ -154,7 +154,8 @@ class DurableRelay(Relay):
     One writer task takes whatever has queued up while the previous batch was being written (group
     commit, no timer) and stores it in one transaction with the app's own statements; SQLite in a
     worker thread with its own connection (journal in WAL mode, synchronous=FULL: the commit is
-    fsync'd), PostgreSQL on one asyncpg connection (synchronous_commit as the server has it).
+    fsync'd), PostgreSQL on one asyncpg connection (synchronous_commit as the server has it). With
+    ``fsync=False`` the commits do not wait for the disk (synchronous=NORMAL, synchronous_commit=off).
     """
 
     def __init__(self, database_url: str, schema: str, fsync: bool = True) -> None:
@@ -201,7 +202,8 @@ class DurableRelay(Relay):
                 else:
                     stored = await self._store_pg(posts)
                 for (_, future), result in zip(batch, stored, strict=True):
-                    future.set_result(result)
+                    if not future.done():  # a sender whose handler was cancelled waits no more
+                        future.set_result(result)
 
     def _store_sqlite(self, posts: list[Post]) -> list[Stored]:
         from app.chat import repository as repo

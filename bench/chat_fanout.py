@@ -628,6 +628,7 @@ async def main(args: argparse.Namespace) -> dict[str, Any]:
         "durable_floor_p99_ratio": round(durable["p99_ms"] / baseline["p99_ms"], 2),
         "app_p99_vs_durable_floor": round(app["p99_ms"] / durable["p99_ms"], 2),
         "durable_floor_lost": durable["lost"],
+        "unflushed_floor_capacity_msgs_per_s": round(results["unflushed"]["capacity_msgs_per_s"]),
         "unflushed_floor_p50_ms": round(results["unflushed"]["p50_ms"], 1),
         "unflushed_floor_p99_ms": round(results["unflushed"]["p99_ms"], 1),
         "unflushed_floor_p99_ratio": round(results["unflushed"]["p99_ms"] / baseline["p99_ms"], 2),
