@@ -17,10 +17,10 @@ For each server, in this order:
       bench waits while deliveries still arrive, and whatever is missing after that is lost.
 Between the two, (a) and (b) for ``bench/_serve.py durable``: the same relay, but each message is
 stored durably (the app's statements, group commit, one fsync'd commit per batch) before it is
-fanned out, on a database of its own seeded the same way. No app code stands between: it is the
-floor under the app's latency that comes from the disk, not from the app (``durable_floor_*``);
-then once more with the same writes committed without a flush (``unflushed_floor_*``), to show
-what the flush itself costs.
+fanned out, on a database of its own seeded the same way. No app code stands between: it shows
+the part of the app's latency that comes from storing each message before anyone sees it, which
+the issue requires and the baseline does not do (``durable_floor_*``); then once more with the
+same writes committed without a flush (``unflushed_floor_*``), to show what the flush costs.
 Last, (c) once more for ``bench/_serve.py floor``: an empty ASGI app under uvicorn with the app's
 server options, i.e. what any websocket of any app served this way costs before its own state.
 Load is spread over all customers and stylists (round robin); managers only read. The app under
@@ -632,6 +632,7 @@ async def main(args: argparse.Namespace) -> dict[str, Any]:
         "unflushed_floor_p50_ms": round(results["unflushed"]["p50_ms"], 1),
         "unflushed_floor_p99_ms": round(results["unflushed"]["p99_ms"], 1),
         "unflushed_floor_p99_ratio": round(results["unflushed"]["p99_ms"] / baseline["p99_ms"], 2),
+        "unflushed_floor_lost": results["unflushed"]["lost"],
         "baseline_lost": baseline["lost"],
         "app_errors": app["errors"],
         "app_dropped_connections": sum(app["drops"].values()),
