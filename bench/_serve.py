@@ -13,10 +13,10 @@ which carries the chat socket itself and hands every other websocket to uvicorn'
 bare ``websockets`` server speaking the same frames as /ws/chat/{id} (hello, ready, send, ack,
 message) that relays within a conversation with ``websockets.broadcast`` and stores nothing.
 ``durable`` is that relay plus the least a chat that loses nothing must do before it answers: each
-``send`` is stored with the app's own statements (``app.chat.repository``: the conversation row
-locked, a retried client_msg_id looked up, the row inserted, last_seq set) by a group-commit writer
-like the app's, one durable (fsync'd) commit per batch, and only then fanned out and acknowledged.
-No session, Origin or access check, no validation, no pydantic, no broker: a floor for the app's
+``send`` is stored by the app's own storage function (``app.chat.service.post_texts_sqlite`` or
+``post_texts_pg``: the conversation row locked, a retried client_msg_id looked up, the rows
+numbered, inserted and last_seq set) from a group-commit writer like the app's, one durable (fsync'd) commit per batch, and only then fanned out and acknowledged.
+No session, Origin or access check, no frame validation, no broker: a floor for the app's
 latency that comes from storing and flushing, not from the app's own code. With ``--no-fsync`` the
 same writes are committed without waiting for the disk (SQLite ``synchronous=NORMAL``, PostgreSQL
 ``synchronous_commit=off``): the difference between the two is what the flush costs.
@@ -35,13 +35,16 @@ import sys
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, urlsplit
 
 import websockets
 from websockets.asyncio.server import ServerConnection, serve
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+if TYPE_CHECKING:  # the relay roles never import the app at run time
+    from app.chat.service import Posted, TextPost
 
 
 def serve_app(args: argparse.Namespace) -> None:
@@ -144,7 +147,6 @@ def _message(
     }
 
 
-Post = tuple[int, int, str, str]  # conversation, sender, client_msg_id, body
 Stored = tuple[int, datetime | None]  # seq, and created_at when new (None: a retry)
 
 
@@ -152,7 +154,8 @@ class DurableRelay(Relay):
     """The relay, but every message is durably stored before it is fanned out and acknowledged.
 
     One writer task takes whatever has queued up while the previous batch was being written (group
-    commit, no timer) and stores it in one transaction with the app's own statements; SQLite in a
+    commit, no timer) and stores it with the app's own storage functions (``post_texts_sqlite`` and
+    ``post_texts_pg`` of ``app.chat.service``, which ``app.chat.writer`` calls too); SQLite in a
     worker thread with its own connection (journal in WAL mode, synchronous=FULL: the commit is
     fsync'd), PostgreSQL on one asyncpg connection (synchronous_commit as the server has it). With
     ``fsync=False`` the commits do not wait for the disk (synchronous=NORMAL, synchronous_commit=off).
@@ -161,7 +164,7 @@ class DurableRelay(Relay):
     def __init__(self, database_url: str, schema: str, fsync: bool = True) -> None:
         super().__init__()
         self._url, self._schema, self._fsync = database_url, schema, fsync
-        self._queue: list[tuple[Post, asyncio.Future[Stored]]] = []
+        self._queue: list[tuple[TextPost, asyncio.Future[Stored]]] = []
         self._wakeup = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="durable-writer")
@@ -177,7 +180,10 @@ class DurableRelay(Relay):
         frame: dict[str, Any],
     ) -> None:
         future: asyncio.Future[Stored] = asyncio.get_running_loop().create_future()
-        self._queue.append(((conversation, user, frame["client_msg_id"], frame["body"]), future))
+        from app.chat.service import TextPost
+
+        post = TextPost(conversation, user, frame["client_msg_id"], frame["body"])
+        self._queue.append((post, future))
         if self._task is None:
             self._task = asyncio.create_task(self._run())
         self._wakeup.set()
@@ -205,30 +211,20 @@ class DurableRelay(Relay):
                     if not future.done():  # a sender whose handler was cancelled waits no more
                         future.set_result(result)
 
-    def _store_sqlite(self, posts: list[Post]) -> list[Stored]:
-        from app.chat import repository as repo
+    def _store_sqlite(self, posts: list[TextPost]) -> list[Stored]:
+        from app.chat import service
 
         if self._sqlite is None:
             path = self._url.removeprefix("sqlite:///")
             self._sqlite = sqlite3.connect(path, isolation_level=None, timeout=30)
             self._sqlite.execute("PRAGMA journal_mode=WAL")
             self._sqlite.execute(f"PRAGMA synchronous={'FULL' if self._fsync else 'NORMAL'}")
-        connection = self._sqlite
-        with repo.sqlite_write(connection):
-            locked = repo.sqlite_lock_conversations(connection, {p[0] for p in posts})
-            found = repo.sqlite_seqs_by_client_id(connection, [p[:3] for p in posts])
-            rows, stored = _number(posts, {i: c.last_seq for i, c in locked.items()}, found)
-            if rows:
-                repo.sqlite_insert_messages(connection, rows)
-                repo.sqlite_set_last_seqs(
-                    connection, {row["conversation_id"]: row["seq"] for row in rows}
-                )
-        return stored
+        return _stored(service.post_texts_sqlite(self._sqlite, posts))
 
-    async def _store_pg(self, posts: list[Post]) -> list[Stored]:
+    async def _store_pg(self, posts: list[TextPost]) -> list[Stored]:
         import asyncpg
 
-        from app.chat import repository as repo
+        from app.chat import service
 
         if self._pg is None:
             url = self._url.replace("postgresql+asyncpg://", "postgresql://")
@@ -237,43 +233,18 @@ class DurableRelay(Relay):
                 settings["synchronous_commit"] = "off"
             self._pg = await asyncpg.connect(url, server_settings=settings)
         async with self._pg.transaction():
-            locked = await repo.pg_lock_conversations(self._pg, {p[0] for p in posts})
-            found = await repo.pg_seqs_by_client_id(self._pg, [p[:3] for p in posts])
-            rows, stored = _number(posts, {i: c.last_seq for i, c in locked.items()}, found)
-            if rows:
-                await repo.pg_insert_messages(self._pg, rows)
-                await repo.pg_set_last_seqs(
-                    self._pg, {row["conversation_id"]: row["seq"] for row in rows}
-                )
-        return stored
+            return _stored(await service.post_texts_pg(self._pg, posts))
 
 
-def _number(
-    posts: list[Post], last: dict[int, int], found: dict[tuple[int, int, str], int]
-) -> tuple[list[dict[str, Any]], list[Stored]]:
-    """New rows numbered after each conversation's last seq; a retry keeps its stored seq."""
-    rows: list[dict[str, Any]] = []
+def _stored(results: list[Posted | Exception]) -> list[Stored]:
+    """The app's results as (seq, created_at when new). Every sender of the bench may write, so a
+    refusal is a broken bench: raise it."""
     stored: list[Stored] = []
-    for conversation, user, client_msg_id, body in posts:
-        key = (conversation, user, client_msg_id)
-        if key in found:
-            stored.append((found[key], None))
-            continue
-        last[conversation] += 1
-        found[key] = last[conversation]
-        at = datetime.now(UTC)
-        rows.append(
-            {
-                "conversation_id": conversation,
-                "seq": last[conversation],
-                "sender_id": user,
-                "client_msg_id": client_msg_id,
-                "body": body,
-                "created_at": at,
-            }
-        )
-        stored.append((last[conversation], at))
-    return rows, stored
+    for result in results:
+        if isinstance(result, Exception):
+            raise result
+        stored.append((result.seq, result.out.created_at if result.out is not None else None))
+    return stored
 
 
 async def floor_app(scope: dict, receive: Any, send: Any) -> None:
