@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import RedirectResponse, Response
 from pydantic import ValidationError
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.accounts.deps import CsrfProtected, ManagerUser, StaffUser
 from app.booking import service as booking
@@ -27,7 +28,7 @@ from app.store.models import Skill
 router = APIRouter(include_in_schema=False, dependencies=[CsrfProtected])
 
 
-async def _store_today(session: SessionDep, store_id: int | None) -> date:
+async def _store_today(session: AsyncSession, store_id: int | None) -> date:
     """Today on the store's clock (Tokyo is a day ahead of UTC until 09:00)."""
     store = await stores.get_store(session, store_id=store_id or 0)
     return utcnow().astimezone(ZoneInfo(store.time_zone)).date()
