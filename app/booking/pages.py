@@ -275,8 +275,17 @@ async def _act(
             status = (
                 AppointmentStatus.completed if action == "complete" else AppointmentStatus.no_show
             )
+            # A call may take place before the start: completing it then is allowed.
+            held = action == "complete" and await consultation.call_took_place(
+                session, appointment_id=appointment_id
+            )
             await service.mark(
-                session, actor=user, appointment_id=appointment_id, status=status, now=utcnow()
+                session,
+                actor=user,
+                appointment_id=appointment_id,
+                status=status,
+                now=utcnow(),
+                begun=held,
             )
             flag = "marked"
     except (AppError, ValueError) as exc:

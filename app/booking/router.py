@@ -22,6 +22,7 @@ from app.booking.schemas import (
     SlotOut,
     WaitlistIn,
 )
+from app.consultation import service as consultation
 from app.core.db import SessionDep, WriteSessionDep
 from app.core.openapi import errors
 from app.core.types import Id, IdPath, utcnow
@@ -222,6 +223,8 @@ async def complete(
             appointment_id=appointment_id,
             status=AppointmentStatus.completed,
             now=utcnow(),
+            # A call may take place before the start: completing it then is allowed.
+            begun=await consultation.call_took_place(session, appointment_id=appointment_id),
         )
     )
 

@@ -453,14 +453,23 @@ async def cancel(
 
 
 async def mark(
-    session: AsyncSession, *, actor: User, appointment_id: int, status: str, now: datetime
+    session: AsyncSession,
+    *,
+    actor: User,
+    appointment_id: int,
+    status: str,
+    now: datetime,
+    begun: bool = False,
 ) -> Appointment:
-    """The stylist (or a manager) records that the session happened, or that nobody came."""
+    """The stylist (or a manager) records that the session happened, or that nobody came.
+
+    ``begun``: the caller knows the session's call already took place (it opens before the start;
+    consultation owns that record), so the start time need not have passed."""
     appointment = await load_for(session, viewer=actor, appointment_id=appointment_id)
     if actor.id == appointment.customer_id:
         raise Forbidden(_("Only staff can record how a session went."))
     _require_booked(appointment)
-    if appointment.starts_at > now:
+    if appointment.starts_at > now and not begun:
         raise Conflict(_("A session can be marked only once it has started."))
     appointment.status = status
     session.add(appointment)

@@ -63,3 +63,17 @@ class Rating(RatingBase, table=True):
     customer_id: int = Field(foreign_key="user_account.id", index=True)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class CallRecord(SQLModel, table=True):
+    """That the call of an appointment took place: written when staff first let someone in.
+
+    A call may begin up to the window's lead time before the start, so "the session happened"
+    is "it has started, or its call took place" — not the start time alone."""
+
+    __tablename__ = "consultation_call"
+    __table_args__ = (UniqueConstraint("appointment_id", name="uq_consultation_call_appointment"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    appointment_id: int = Field(foreign_key="appointment.id")
+    started_at: datetime = Field(sa_type=UTCDateTime)

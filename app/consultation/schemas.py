@@ -65,6 +65,7 @@ class History:
     wrap_up: WrapUpOut | None
     rating: RatingOut | None
     follow_up_label: str  # the follow-up date in the viewer's language, "" when none
+    held: bool  # started, or its call took place: the session's outcome can be recorded
     can_wrap_up: bool
     can_rate: bool
     call_open: bool

@@ -14,9 +14,9 @@ from app.accounts.models import User
 from app.booking import service as booking
 from app.booking.models import Appointment, AppointmentStatus
 from app.consultation import repository as repo
-from app.consultation.models import Rating, WrapUp
+from app.consultation.models import CallRecord, Rating, WrapUp
 from app.consultation.schemas import History, RatingIn, RatingOut, WrapUpIn, WrapUpOut
-from app.consultation.window import call_window
+from app.consultation.window import call_window, has_begun
 from app.core.config import Settings
 from app.core.errors import Conflict, Forbidden, InvalidInput
 from app.core.i18n import format_date
@@ -61,6 +61,32 @@ def call_is_open(appointment: Appointment, settings: Settings, now: datetime) ->
     return window.is_open(now)
 
 
+# ---------------------------------------------------------------- the call record
+
+
+async def record_call(session: AsyncSession, *, appointment_id: int, now: datetime) -> None:
+    """Note that the appointment's call took place (once; the first admission counts)."""
+    if await repo.call_of(session, appointment_id) is not None:
+        return
+    try:
+        async with session.begin_nested():  # a second process may write it at the same moment
+            session.add(CallRecord(appointment_id=appointment_id, started_at=now))
+    except IntegrityError:
+        pass
+
+
+async def call_took_place(session: AsyncSession, *, appointment_id: int) -> bool:
+    """Whether the appointment's call took place (staff let someone in)."""
+    return await repo.call_of(session, appointment_id) is not None
+
+
+async def begun(session: AsyncSession, *, appointment: Appointment, now: datetime) -> bool:
+    """The session has started, or its call already took place (it opens before the start)."""
+    assert appointment.id is not None
+    held = await call_took_place(session, appointment_id=appointment.id)
+    return has_begun(appointment, now, call_held=held)
+
+
 # ---------------------------------------------------------------- checks
 
 
@@ -72,10 +98,12 @@ async def _as_staff(session: AsyncSession, actor: User, appointment_id: int) -> 
     return appointment
 
 
-def _require_held(appointment: Appointment, now: datetime, not_started: str) -> None:
+async def _require_held(
+    session: AsyncSession, appointment: Appointment, now: datetime, not_started: str
+) -> None:
     if appointment.status not in HELD:
         raise NotHeld(_("This session was cancelled or nobody came, so there is nothing to add."))
-    if appointment.starts_at > now:
+    if not await begun(session, appointment=appointment, now=now):
         raise NotStarted(not_started)
 
 
@@ -113,7 +141,12 @@ async def wrap_up_to_edit(
 ) -> WrapUp | None:
     """The wrap-up to prefill the form with, once the viewer may write one (None: not yet)."""
     appointment = await _as_staff(session, actor, appointment_id)
-    _require_held(appointment, now, _("The wrap-up can be written once the session has started."))
+    await _require_held(
+        session,
+        appointment,
+        now,
+        _("The wrap-up can be written once the call has taken place or the session has started."),
+    )
     return await repo.wrap_up_of(session, appointment_id)
 
 
@@ -142,6 +175,7 @@ async def save_wrap_up(
             appointment_id=appointment_id,
             status=AppointmentStatus.completed,
             now=now,
+            begun=True,  # checked above: started, or its call took place
         )
     await _flush_once(session)
     return wrap_up
@@ -183,7 +217,12 @@ async def rating_to_edit(
     appointment = await booking.load_for(session, viewer=actor, appointment_id=appointment_id)
     if actor.id != appointment.customer_id:
         raise Forbidden(_("Only the customer can rate the session."))
-    _require_held(appointment, now, _("You can rate the session once it has started."))
+    await _require_held(
+        session,
+        appointment,
+        now,
+        _("You can rate the session once the call has taken place or the session has started."),
+    )
     rating = await repo.rating_of(session, appointment_id)
     if not _rating_editable(rating, now):
         raise RatingLocked(_("A rating can be changed for 7 days after it was given."))
@@ -263,7 +302,7 @@ async def history_for(
     is_staff = viewer.id != appointment.customer_id
     wrap_up = await repo.wrap_up_of(session, appointment_id)
     rating = await repo.rating_of(session, appointment_id)
-    held = appointment.status in HELD and appointment.starts_at <= now
+    held = appointment.status in HELD and await begun(session, appointment=appointment, now=now)
     follow_up = wrap_up.follow_up_on if wrap_up else None
     owned = (
         await wardrobe.owned_items(session, viewer=viewer, customer_id=appointment.customer_id)
@@ -275,6 +314,7 @@ async def history_for(
         wrap_up=wrap_up_out(wrap_up, for_staff=is_staff) if wrap_up else None,
         rating=rating_out(rating) if rating else None,
         follow_up_label=_date_label(follow_up) if follow_up else "",
+        held=held,
         can_wrap_up=is_staff and held,
         can_rate=not is_staff and held and _rating_editable(rating, now),
         call_open=call_is_open(appointment, settings, now),

@@ -36,3 +36,11 @@ def call_window(appointment: Appointment, *, opens_before: int, grace_after: int
         closes_at=appointment.ends_at + timedelta(minutes=grace_after),
         booked=appointment.status == AppointmentStatus.booked,
     )
+
+
+def has_begun(appointment: Appointment, now: datetime, *, call_held: bool) -> bool:
+    """The session has begun: its start has passed, or its call already took place.
+
+    The one rule for "may the session's aftermath be written" (wrap-up, rating, outcome): the call
+    opens before the start, so a session whose call ended at 12:52 for 13:00 has happened."""
+    return call_held or appointment.starts_at <= now

@@ -10,6 +10,7 @@ from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 from app.accounts.models import Role, User
 from app.booking import service as booking
 from app.booking.models import Appointment
+from app.consultation import service as consultation
 from app.consultation.window import call_window
 from app.core.db import transaction
 from app.core.errors import AppError
@@ -87,6 +88,11 @@ async def call_socket(websocket: WebSocket, appointment_id: int) -> None:
                     raise ProtocolError("join_first", "send join before anything else")
                 elif isinstance(message, Admit):
                     await registry.room(room_id).admit(peer, message)
+                    async with transaction(websocket.app.state.db) as session:
+                        # The call took place: its wrap-up may be written even before the start.
+                        await consultation.record_call(
+                            session, appointment_id=appointment_id, now=utcnow()
+                        )
                 else:
                     await registry.room(room_id).relay(peer, message)
                     if isinstance(message, Bye):

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+import json
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -10,6 +13,7 @@ import httpx
 import pytest
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
+from websockets.asyncio.client import ClientConnection, connect
 
 from app.accounts.models import User
 from app.booking.models import Appointment
@@ -26,6 +30,7 @@ from tests.factories import (
     make_store,
     make_stylist,
 )
+from tests.live import Person, Server, live_app, person_with_session
 
 
 @dataclass
@@ -167,7 +172,9 @@ class TestWrapUp:
         response = await put(client, wrap_url(world.later), GOOD_WRAP)
         assert response.status_code == 409
         assert response.json()["error"] == "not_started"
-        assert "once the session has started" in response.json()["detail"]
+        assert (
+            "once the call has taken place or the session has started" in response.json()["detail"]
+        )
         await session.refresh(world.later)
         assert world.later.status == "booked"
         assert await rows(session, WrapUp, world.later) == []
@@ -435,3 +442,131 @@ class TestForms:
         await login(client, world.customer.email)
         response = await client.post(f"/appointments/{world.now.id}/rating", data={"score": "5"})
         assert response.status_code == 403
+
+
+# ---------------------------------------------------------------- a call held before the start
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def server(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Server]:
+    yield from live_app(request.param, tmp_path_factory, "early")
+
+
+@pytest.fixture
+async def early(server: Server) -> AsyncIterator[dict]:
+    """A session starting in 8 minutes (its call is open), one after it, their people logged in."""
+    async with server.db.sessions() as session:
+        store = await make_store(session)
+        stylist = await make_stylist(session, store)
+        customer = await make_customer(session)
+        service = await make_service(session, store)
+        start = utcnow().replace(microsecond=0) + timedelta(minutes=8)
+        called, not_called = [
+            await make_appointment(
+                session, customer=customer, stylist=stylist, service=service, start=start + gap
+            )
+            for gap in (timedelta(0), timedelta(minutes=30))
+        ]
+        people = {
+            "customer": await person_with_session(session, customer),
+            "stylist": await person_with_session(session, stylist),
+        }
+        await session.commit()
+        yield {"called": called.id, "not_called": not_called.id, **people}
+    await server.db.engine.dispose()
+
+
+async def _frame(ws: ClientConnection, kind: str) -> dict:
+    while True:
+        frame = json.loads(await asyncio.wait_for(ws.recv(), 10))
+        if frame["type"] == kind:
+            return frame
+
+
+async def hold_the_call(
+    server: Server, appointment_id: int, customer: Person, stylist: Person
+) -> None:
+    """Customer and stylist join, the stylist lets her in, both hang up: a real call's signaling."""
+
+    def open_(person: Person) -> object:
+        return connect(
+            f"{server.ws}/ws/call/{appointment_id}",
+            additional_headers={"Cookie": person.cookie},
+            origin=server.http,
+            open_timeout=10,
+        )
+
+    async with open_(customer) as c, open_(stylist) as s:  # type: ignore[attr-defined]
+        await c.send(json.dumps({"type": "join", "version": 1}))
+        me = (await _frame(c, "welcome"))["id"]
+        await s.send(json.dumps({"type": "join", "version": 1}))
+        await _frame(s, "welcome")
+        await s.send(json.dumps({"type": "admit", "id": me}))
+        await _frame(c, "admitted")
+        await s.send(json.dumps({"type": "bye"}))
+        await _frame(c, "bye")
+
+
+def live_client(server: Server, person: Person) -> httpx.AsyncClient:
+    name, value = person.cookie.split("=", 1)
+    return httpx.AsyncClient(base_url=server.http, cookies={name: value})
+
+
+class TestAfterAnEarlyCall:
+    async def test_the_wrap_up_and_rating_work_once_the_call_took_place_before_the_start(
+        self, server: Server, early: dict
+    ) -> None:
+        async with live_client(server, early["stylist"]) as stylist:
+            # No call yet and before the start: still refused.
+            refused = await put(stylist, wrap_url_of(early["called"]), GOOD_WRAP)
+            assert refused.status_code == 409 and refused.json()["error"] == "not_started"
+            page = await stylist.get(f"/appointments/{early['called']}")
+            assert f"/appointments/{early['called']}/wrapup" not in page.text
+            await hold_the_call(server, early["called"], early["customer"], early["stylist"])
+            page = await stylist.get(f"/appointments/{early['called']}")
+            assert f'href="/appointments/{early["called"]}/wrapup"' in page.text
+            assert f'action="/appointments/{early["called"]}/complete"' in page.text
+            form = await stylist.get(f"/appointments/{early['called']}/wrapup")
+            assert form.status_code == 200
+            saved = await put(stylist, wrap_url_of(early["called"]), GOOD_WRAP)
+            assert saved.status_code == 200, saved.text
+            # The other session, whose call did not take place, is still refused.
+            other = await put(stylist, wrap_url_of(early["not_called"]), GOOD_WRAP)
+            assert other.status_code == 409 and other.json()["error"] == "not_started"
+            done = await stylist.post(
+                f"/api/v1/appointments/{early['not_called']}/complete",
+                headers=await api_headers(stylist),
+            )
+            assert done.status_code == 409
+        async with live_client(server, early["customer"]) as customer:
+            rated = await put(
+                customer, f"/api/v1/appointments/{early['called']}/rating", {"score": 5}
+            )
+            assert rated.status_code == 200, rated.text
+        async with server.db.sessions() as session:
+            called = await session.get(Appointment, early["called"])
+            not_called = await session.get(Appointment, early["not_called"])
+            assert called is not None and called.status == "completed"
+            assert not_called is not None and not_called.status == "booked"
+            assert [w.summary for w in await rows(session, WrapUp, called)] == [
+                GOOD_WRAP["summary"]
+            ]
+            assert await rows(session, WrapUp, not_called) == []
+
+    async def test_the_stylist_may_mark_it_completed_after_an_early_call(
+        self, server: Server, early: dict
+    ) -> None:
+        await hold_the_call(server, early["called"], early["customer"], early["stylist"])
+        async with live_client(server, early["stylist"]) as stylist:
+            done = await stylist.post(
+                f"/api/v1/appointments/{early['called']}/complete",
+                headers=await api_headers(stylist),
+            )
+            assert done.status_code == 200, done.text
+            assert done.json()["status"] == "completed"
+
+
+def wrap_url_of(appointment_id: int) -> str:
+    return f"/api/v1/appointments/{appointment_id}/wrapup"
