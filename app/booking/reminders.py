@@ -5,6 +5,11 @@ reminder window and have no ``reminder_*_sent_at`` yet, marks them and sends in 
 transaction (the mark commits only after the mail was handed over). A restart therefore neither
 loses a reminder (the next tick finds it) nor repeats one (the mark is there). The one gap: a crash
 after the SMTP hand-over but before the commit would send that reminder again.
+
+A reminder goes out only while its words are still true (``still_true``); otherwise it is marked
+as handled without a mail: a tick that runs late after a restart does not tell a customer her
+session "is tomorrow" on the day itself, or "starts in an hour" once it has begun — the start has
+passed, or its call is already under way (the call opens before the start).
 """
 
 from __future__ import annotations
@@ -12,17 +17,46 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from app.booking import notify
 from app.booking import repository as repo
+from app.booking.models import Appointment, AppointmentStatus
+from app.consultation import service as consultation
 from app.core.db import Database
 from app.core.events import run_after_commit
 from app.core.mail import Postman
 from app.core.periodic import Periodic
+from app.store import service as stores
 
 log = logging.getLogger(__name__)
 
 WINDOWS = (("24h", 24 * 3600), ("1h", 3600))
+# "Starts in an hour" is still a fair summary this close to the start; later, it is not sent.
+ONE_HOUR_AT_LEAST = timedelta(minutes=30)
+
+
+def still_true(
+    kind: str, appointment: Appointment, now: datetime, *, zone: ZoneInfo, call_held: bool
+) -> bool:
+    """Whether the reminder ``kind`` may still go out now (pure)."""
+    left = appointment.starts_at - now
+    if appointment.status != AppointmentStatus.booked or left <= timedelta(0) or call_held:
+        return False  # cancelled, started, or its call is already under way or held
+    if kind == "24h":
+        # Booked inside the 24-hour window, or the 1-hour reminder is already due: one is enough.
+        if left <= timedelta(hours=1):
+            return False
+        if appointment.created_at > appointment.starts_at - timedelta(hours=24):
+            return False
+        # "Is tomorrow" in the store's calendar, not merely "within 24 hours".
+        return appointment.starts_at.astimezone(zone).date() == (
+            now.astimezone(zone).date() + timedelta(days=1)
+        )
+    # Booked within the hour: the confirmation has just gone out.
+    if appointment.created_at > appointment.starts_at - timedelta(hours=1):
+        return False
+    return left >= ONE_HOUR_AT_LEAST
 
 
 class ReminderScheduler(Periodic):
@@ -41,17 +75,17 @@ class ReminderScheduler(Periodic):
         async with self.db.sessions() as session:
             for kind, lead in WINDOWS:
                 for appointment in await repo.due_reminders(session, kind, now, lead):
-                    if kind == "24h" and (
-                        appointment.starts_at - now <= timedelta(hours=1)
-                        or appointment.created_at > appointment.starts_at - timedelta(hours=24)
-                    ):
-                        # Booked inside the 24-hour window, or the 1-hour reminder is already due:
-                        # one reminder is enough.
-                        appointment.reminder_24h_sent_at = now
-                        session.add(appointment)
-                        continue
+                    assert appointment.id is not None
                     setattr(appointment, f"reminder_{kind}_sent_at", now)
                     session.add(appointment)
+                    store = await stores.get_store(session, store_id=appointment.store_id)
+                    held = await consultation.call_took_place(
+                        session, appointment_id=appointment.id
+                    )
+                    if not still_true(
+                        kind, appointment, now, zone=ZoneInfo(store.time_zone), call_held=held
+                    ):
+                        continue  # marked as handled: a late or pointless reminder is not sent
                     await notify.tell_customer(
                         session,
                         appointment=appointment,
