@@ -5,17 +5,21 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.accounts.models import Role, User
+from app.booking.models import Appointment
 from app.core.security import hash_password
 from app.customer.models import Channel, CustomerProfile, Purchase
 from app.demo import people
 from app.demo.catalog import generate_catalog, generate_stock
 from app.demo.roster import load_roster
+from app.demo.today import load_today
 from app.store.models import Brand, StaffProfile, Store, StoreManager
+from app.wardrobe import service as wardrobe
 from app.wardrobe.models import CatalogItem, CatalogStock
 
 DEMO_PASSWORD = "closetcall-demo"  # noqa: S105 - printed for people trying the demo
@@ -25,6 +29,8 @@ DEMO_PASSWORD = "closetcall-demo"  # noqa: S105 - printed for people trying the 
 class DemoReport:
     created: dict[str, int] = field(default_factory=dict)
     logins: list[tuple[str, str]] = field(default_factory=list)
+    soon: Appointment | None = None  # Yuki's session about to start, when this load made one
+    time_zone: str = "Asia/Tokyo"
 
     def count(self, kind: str) -> None:
         self.created[kind] = self.created.get(kind, 0) + 1
@@ -33,7 +39,14 @@ class DemoReport:
         if not self.created:
             return "Demo data already present; nothing to add."
         parts = ", ".join(f"{n} {kind}" for kind, n in sorted(self.created.items()))
-        return f"Demo data loaded: {parts}."
+        lines = [f"Demo data loaded: {parts}."]
+        if self.soon is not None:
+            local = self.soon.starts_at.astimezone(ZoneInfo(self.time_zone))
+            lines.append(
+                f"Try the call now: Yuki's session with 田中 愛子 starts at {local:%H:%M}"
+                f" ({self.time_zone}); its call is open: /appointments/{self.soon.id}/call"
+            )
+        return "\n".join(lines)
 
 
 async def _one(session: AsyncSession, model: type, **where: object) -> object | None:
@@ -69,8 +82,12 @@ async def _user(
     return user
 
 
-async def load_demo(session: AsyncSession, today: date | None = None) -> DemoReport:
-    """Create whatever part of the demo brand is missing; never duplicates."""
+async def load_demo(session: AsyncSession, now: datetime | None = None) -> DemoReport:
+    """Create whatever part of the demo brand is missing; never duplicates.
+
+    ``now`` (default: the clock) places the roster's weeks and the session about to start: the
+    day is the store's local date, not the UTC one (09:00 in Tokyo is still yesterday in UTC)."""
+    now = now or datetime.now(UTC)
     report = DemoReport()
     password_hash = hash_password(DEMO_PASSWORD)
 
@@ -122,10 +139,18 @@ async def load_demo(session: AsyncSession, today: date | None = None) -> DemoRep
 
     catalog = await _catalog(session, report, brand.id)
     await _stock(session, report, catalog, list(stores.values()))
+    await wardrobe.catalog_changed(session)  # running servers re-read the catalog
     await _customers(session, report, list(stores.values()), catalog, password_hash)
     report.logins.append(("customer", people.DEMO_CUSTOMER_EMAIL))
     await session.flush()
-    await load_roster(session, report, stores, today or datetime.now(UTC).date())
+    home = stores["tokyo-shibuya"]
+    today = now.astimezone(ZoneInfo(home.time_zone)).date()
+    await load_roster(session, report, stores, today)
+    await session.flush()
+    aiko = await _one(session, User, email=people.STYLISTS[0][4][0])
+    assert isinstance(aiko, User)
+    report.soon = await load_today(session, report, aiko, home, now)
+    report.time_zone = home.time_zone
     await session.flush()
     return report
 
