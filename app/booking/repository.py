@@ -1,4 +1,4 @@
-"""Every query of the booking domain, including the per-stylist write lock."""
+"""Every query of the booking domain, including the customer and appointment row locks."""
 
 from __future__ import annotations
 
@@ -7,20 +7,35 @@ from datetime import date, datetime
 from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from app.accounts.models import User
 from app.booking.models import ACTIVE, Appointment, AppointmentStatus, Service, WaitlistEntry
-from app.store.models import StaffProfile
+from app.core import locks
 
 
-async def lock_stylist(session: AsyncSession, staff_id: int) -> None:
-    """Serialise writes to one stylist's calendar.
+async def lock_customer(session: AsyncSession, customer_id: int) -> None:
+    """One booking request of a customer at a time (so a retry finds the first one's key)."""
 
-    PostgreSQL: a row lock on the stylist's profile, held to the end of the transaction. SQLite
-    ignores FOR UPDATE; there the request already holds the database write lock (BEGIN IMMEDIATE).
-    """
-    statement = (
-        select(StaffProfile.user_id).where(StaffProfile.user_id == staff_id).with_for_update()
-    )
-    await session.exec(statement)
+    async def lock(key: int) -> None:
+        await session.exec(select(User.id).where(User.id == key).with_for_update())
+
+    await locks.acquire(session, locks.LockLevel.customer, [customer_id], lock)
+
+
+async def lock_appointment(session: AsyncSession, appointment_id: int) -> Appointment | None:
+    """Lock an appointment row and read it fresh (what a parallel change committed is seen)."""
+    found: list[Appointment | None] = [None]
+
+    async def lock(key: int) -> None:
+        statement = (
+            select(Appointment)
+            .where(Appointment.id == key)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        )
+        found[0] = (await session.exec(statement)).first()
+
+    await locks.acquire(session, locks.LockLevel.appointment, [appointment_id], lock)
+    return found[0]
 
 
 async def overlapping_active(

@@ -30,6 +30,12 @@ async def overlapping_shifts(
     return list((await session.exec(statement)).all())
 
 
+async def shift_fresh(session: AsyncSession, shift_id: int) -> Shift | None:
+    """The shift as committed now (refreshes the copy this session holds)."""
+    statement = select(Shift).where(Shift.id == shift_id).execution_options(populate_existing=True)
+    return (await session.exec(statement)).first()
+
+
 async def shifts_in(
     session: AsyncSession,
     store_id: int,

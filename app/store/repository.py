@@ -2,11 +2,30 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.accounts.models import User
+from app.core import locks
 from app.store.models import Brand, StaffProfile, Store, StoreManager
+
+
+async def lock_calendars(session: AsyncSession, staff_ids: Iterable[int]) -> None:
+    """Serialise writes to these stylists' calendars (appointments, shifts, time off).
+
+    A row lock on each stylist's profile, ascending by id (see ``core/locks.py``), held to the end
+    of the transaction.
+    """
+
+    async def lock(staff_id: int) -> None:
+        statement = (
+            select(StaffProfile.user_id).where(StaffProfile.user_id == staff_id).with_for_update()
+        )
+        await session.exec(statement)
+
+    await locks.acquire(session, locks.LockLevel.calendar, staff_ids, lock)
 
 
 async def brand_by_slug(session: AsyncSession, slug: str) -> Brand | None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.accounts.models import Role, User
@@ -34,6 +36,11 @@ async def stores_managed_by(session: AsyncSession, *, user: User) -> list[Store]
         return await repo.all_stores(session)
     assert user.id is not None
     return await repo.stores_managed_by(session, user.id)
+
+
+async def lock_calendars(session: AsyncSession, *, staff_ids: Iterable[int]) -> None:
+    """Take the calendar lock of every stylist a write touches (one call, ascending ids)."""
+    await repo.lock_calendars(session, staff_ids)
 
 
 async def staff_profile(session: AsyncSession, *, user_id: int) -> StaffProfile | None:
