@@ -292,14 +292,14 @@ async def signaled_call(server: ServerProcess, call: Call, probe: bool) -> dict[
         _open(server, call.appointment, call.customer) as customer_ws,
     ):
         stylist, customer = Side(stylist_ws, probe), Side(customer_ws, probe)
-        await stylist.send(type="join")
+        await stylist.send(type="join", version=1)
         welcome = json.loads(await asyncio.wait_for(stylist_ws.recv(), 10))
         assert welcome["type"] == "welcome", welcome
         stylist.welcomed(welcome.get("iceServers", []))
         tasks = [asyncio.create_task(_stylist(stylist)), asyncio.create_task(_customer(customer))]
         try:
             started = time.perf_counter()
-            await customer.send(type="join")
+            await customer.send(type="join", version=1)
             waiting = asyncio.gather(_until_connected(stylist), _until_connected(customer))
             done = await asyncio.wait_for(_first_failure(waiting, tasks), CONNECT_TIMEOUT)
             marks = {**stylist.marks, **customer.marks}

@@ -1,7 +1,8 @@
 """ICE server configuration with ephemeral TURN credentials (the TURN REST scheme).
 
 coturn with ``use-auth-secret`` accepts ``username = "<expiry unix time>:<user id>"`` and
-``password = base64(HMAC-SHA1(shared secret, username))`` until the expiry passes.
+``password = base64(HMAC-SHA1(shared secret, username))`` until the expiry passes. A call can last
+longer than a credential: the server pushes fresh ones ``refresh_margin`` seconds before expiry.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 MAX_TTL_SECONDS = 3600
+MAX_REFRESH_MARGIN_SECONDS = 300
 
 
 @dataclass(frozen=True)
@@ -38,6 +40,47 @@ def turn_credentials(
     return TurnCredentials(username, base64.b64encode(digest).decode(), expires_at)
 
 
+def refresh_margin(ttl_seconds: int) -> int:
+    """How long before expiry fresh credentials are sent: a fifth of the lifetime, at most 5 min."""
+    return min(MAX_REFRESH_MARGIN_SECONDS, max(1, int(ttl_seconds) // 5))
+
+
+@dataclass(frozen=True)
+class IceConfig:
+    servers: list[dict[str, Any]]
+    expires_at: int | None  # when the TURN credentials stop working; None without TURN
+    ttl_seconds: int
+
+    def refresh_at(self) -> float | None:
+        """Unix time at which to hand out fresh credentials (None: nothing ever expires)."""
+        if self.expires_at is None:
+            return None
+        return float(self.expires_at - refresh_margin(self.ttl_seconds))
+
+
+def ice_config(
+    *,
+    stun_urls: list[str],
+    turn_urls: list[str],
+    turn_secret: str | None,
+    user_id: str,
+    ttl_seconds: int = MAX_TTL_SECONDS,
+    now: float | None = None,
+) -> IceConfig:
+    """The ``iceServers`` list for RTCPeerConnection (or aiortc), and when it expires."""
+    servers: list[dict[str, Any]] = []
+    expires_at = None
+    if stun_urls:
+        servers.append({"urls": list(stun_urls)})
+    if turn_urls and turn_secret:
+        creds = turn_credentials(turn_secret, user_id, ttl_seconds, now)
+        servers.append(
+            {"urls": list(turn_urls), "username": creds.username, "credential": creds.password}
+        )
+        expires_at = creds.expires_at
+    return IceConfig(servers, expires_at, min(int(ttl_seconds), MAX_TTL_SECONDS))
+
+
 def ice_servers(
     *,
     stun_urls: list[str],
@@ -48,12 +91,11 @@ def ice_servers(
     now: float | None = None,
 ) -> list[dict[str, Any]]:
     """The ``iceServers`` list a browser's RTCPeerConnection (or aiortc) is configured with."""
-    servers: list[dict[str, Any]] = []
-    if stun_urls:
-        servers.append({"urls": list(stun_urls)})
-    if turn_urls and turn_secret:
-        creds = turn_credentials(turn_secret, user_id, ttl_seconds, now)
-        servers.append(
-            {"urls": list(turn_urls), "username": creds.username, "credential": creds.password}
-        )
-    return servers
+    return ice_config(
+        stun_urls=stun_urls,
+        turn_urls=turn_urls,
+        turn_secret=turn_secret,
+        user_id=user_id,
+        ttl_seconds=ttl_seconds,
+        now=now,
+    ).servers

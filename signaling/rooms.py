@@ -4,6 +4,7 @@ A call's members may be connected to different server processes. Every delivery 
 through a bus (one channel per room; in memory for one process, Redis pub/sub for several) and each
 process hands the frames to the connections it holds. Membership and admission live in a shared
 ``MemberStore``. Within one process the same path is used, so one process and many behave alike.
+Offers and answers pass the pair's state machine (``signaling.negotiation``) before relaying.
 """
 
 from __future__ import annotations
@@ -15,15 +16,21 @@ import logging
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any, Protocol
 
 from signaling.members import Member, MemberStore, MemoryMemberStore
+from signaling.negotiation import next_state, pair_key
 from signaling.protocol import (
+    CLOSE_REASONS,
     Admit,
     Admitted,
     Answer,
     Bye,
     Candidate,
+    CloseCode,
+    ErrorCode,
+    Keepalive,
     Media,
     Offer,
     PeerInfo,
@@ -33,11 +40,15 @@ from signaling.protocol import (
     Waiting,
     Welcome,
     _Message,
+    is_polite,
+    relayed,
 )
 
 log = logging.getLogger(__name__)
 MAX_PEERS_PER_ROOM = 4  # customer, stylist, a manager, and one spare (e.g. a reconnecting tab)
 STAFF_ROLES = frozenset({"stylist", "manager"})
+SWAP_ATTEMPTS = 16  # compare-and-swap retries of a pair's state before giving up (never seen)
+DEFAULT_KEEPALIVE = Keepalive(interval_seconds=20, timeout_seconds=60)
 
 
 class Connection(Protocol):
@@ -45,7 +56,23 @@ class Connection(Protocol):
 
     async def send_text(self, text: str) -> None: ...
 
-    async def close(self, code: int = 1000) -> None: ...
+    async def close(self, code: int = 1000, reason: str | None = None) -> None: ...
+
+
+@dataclass(frozen=True)
+class Terms:
+    """What a joining peer's ``welcome`` says besides who is there."""
+
+    ice_servers: list[dict[str, Any]] = field(default_factory=list)
+    ice_expires_at: int | None = None
+    keepalive: Keepalive = DEFAULT_KEEPALIVE
+    closes_at: datetime | None = None
+
+
+async def close_with(connection: Connection, code: CloseCode) -> None:
+    """Close with a documented code and its reason; a connection already gone is no error."""
+    with contextlib.suppress(Exception):
+        await connection.close(int(code), CLOSE_REASONS[code])
 
 
 class Bus(Protocol):
@@ -118,83 +145,119 @@ class Room:
 
     # ---- joining, admitting, leaving
 
-    async def join(self, peer: Peer, ice_servers: list[dict[str, Any]]) -> None:
+    async def join(self, peer: Peer, terms: Terms) -> None:
         """Add a peer: staff and re-joining participants enter the call, customers the lobby."""
         self.joining += 1
         try:
             await self._listen()
-            await self._enter(peer, ice_servers)
+            await self._enter(peer, terms)
         finally:
             self.joining -= 1
 
-    async def _enter(self, peer: Peer, ice_servers: list[dict[str, Any]]) -> None:
+    def _welcome(self, peer: Peer, terms: Terms, **who: Any) -> Welcome:
+        return Welcome(
+            id=peer.id,
+            role=peer.role,
+            iceServers=terms.ice_servers,
+            ice_expires_at=terms.ice_expires_at,
+            keepalive=terms.keepalive,
+            closes_at=terms.closes_at,
+            **who,
+        )
+
+    async def _enter(self, peer: Peer, terms: Terms) -> None:
         previous = await self._store.get(self.id, peer.id)
         members = [m for m in await self._store.all(self.id) if m.id != peer.id]
         if len(members) >= MAX_PEERS_PER_ROOM:
             raise ProtocolError(
-                "room_full", "this call already has the most participants it allows"
+                ErrorCode.ROOM_FULL, "this call already has the most participants it allows"
             )
         peer.admitted = peer.is_staff or await self._store.was_admitted(self.id, peer.id)
         await self._store.put(self.id, Member(peer.id, peer.role, peer.admitted, peer.conn))
+        # A new connection starts every negotiation of this peer afresh.
+        await self._store.reset_negotiations(self.id, peer.id)
         if peer.admitted:
             await self._store.admit(self.id, peer.id)
         if previous is not None:
-            # The same person reconnecting (a new tab, a dropped network): the old socket goes,
-            # wherever it is held, and the others are not told anyone left.
+            # The same person reconnecting (a new tab, a dropped network): the old socket is
+            # closed with 4001 wherever it is held, and the others are not told anyone left.
             old = self.peers.pop(peer.id, None)
-            if old is not None:
-                with contextlib.suppress(Exception):
-                    await old.connection.close()
+            if old is not None and old is not peer:
+                await close_with(old.connection, CloseCode.REPLACED)
             await self._publish({"evict": peer.id, "keep": peer.conn})
         self.peers[peer.id] = peer
         if not peer.admitted:
-            welcome = Welcome(id=peer.id, peers=[], iceServers=ice_servers, admitted=False)
-            await self._send(peer, welcome)
+            await self._send(peer, self._welcome(peer, terms, peers=[], admitted=False))
             await self._publish({"audience": "staff", "frame": Waiting(peer=peer.info).to_json()})
             return
         admitted = [_info(m) for m in members if m.admitted]
         waiting = [_info(m) for m in members if not m.admitted] if peer.is_staff else []
         await self._send(
-            peer, Welcome(id=peer.id, peers=admitted, iceServers=ice_servers, waiting=waiting)
+            peer, self._welcome(peer, terms, peers=admitted, admitted=True, waiting=waiting)
         )
         await self._announce(peer)
 
     async def admit(self, sender: Peer, message: Admit) -> None:
         if not (sender.is_staff and sender.admitted):
-            raise ProtocolError("forbidden", "only the stylist or a manager can admit someone")
+            raise ProtocolError(
+                ErrorCode.FORBIDDEN, "only the stylist or a manager can admit someone"
+            )
         member = await self._store.get(self.id, message.id)
         if member is None:
-            raise ProtocolError("unknown_peer", f"no peer {message.id} is waiting in this call")
+            raise ProtocolError(
+                ErrorCode.UNKNOWN_PEER, f"no peer {message.id} is waiting in this call"
+            )
         if member.admitted:
             return
         await self._store.admit(self.id, message.id)
         await self._publish({"admit": message.id})
 
-    async def leave(self, peer: Peer, *, notify: bool = True) -> None:
+    async def leave(
+        self, peer: Peer, *, notify: bool = True, code: CloseCode = CloseCode.NORMAL
+    ) -> None:
         """Forget this connection; tell the others unless the same person already came back."""
         if self.peers.get(peer.id) is peer:
             del self.peers[peer.id]
-        with contextlib.suppress(Exception):
-            await peer.connection.close()
+        await close_with(peer.connection, code)
         removed = await self._store.remove(self.id, peer.id, peer.conn)
+        if removed:
+            await self._store.reset_negotiations(self.id, peer.id)
         if removed and notify:
             await self._publish({"audience": "all", "frame": PeerLeft(id=peer.id).to_json()})
 
     # ---- relaying
 
     async def relay(self, sender: Peer, message: Offer | Answer | Candidate | Media | Bye) -> None:
-        """Forward a message with ``from`` set: to one peer when ``to`` is given, else to all."""
+        """Forward a message with ``from`` set: descriptions and candidates to their ``to``, media
+        state and ``bye`` to everyone admitted. ``bye`` also ends the sender's admission."""
         if not sender.admitted:
-            raise ProtocolError("not_admitted", "wait until the stylist lets you in")
-        stamped = message.model_copy(update={"sender": sender.id}).to_json()
-        target = getattr(message, "to", None)
-        if target is None:
+            raise ProtocolError(ErrorCode.NOT_ADMITTED, "wait until the stylist lets you in")
+        stamped = relayed(message, sender.id).to_json()
+        if isinstance(message, Media | Bye):
+            if isinstance(message, Bye):
+                await self._store.revoke(self.id, sender.id)
+                sender.admitted = sender.is_staff
             await self._publish({"audience": "admitted", "exclude": sender.id, "frame": stamped})
             return
-        member = await self._store.get(self.id, target)
-        if member is None or not member.admitted:
-            raise ProtocolError("unknown_peer", f"no peer {target} in this call")
-        await self._publish({"to": target, "frame": stamped})
+        member = await self._store.get(self.id, message.to)
+        if member is None or not member.admitted or member.id == sender.id:
+            raise ProtocolError(ErrorCode.UNKNOWN_PEER, f"no peer {message.to} in this call")
+        if isinstance(message, Offer | Answer):
+            await self._negotiate(sender, member, message.type)
+        await self._publish({"to": message.to, "frame": stamped})
+
+    async def _negotiate(self, sender: Peer, target: Member, kind: Any) -> None:
+        """Move the pair's offer/answer state, or refuse the description (no_offer, glare)."""
+        key = pair_key(sender.id, target.id)
+        polite = is_polite(sender.role, sender.id, target.role, target.id)
+        for _ in range(SWAP_ATTEMPTS):
+            state = await self._store.negotiation(self.id, key)
+            new = next_state(
+                state, kind=kind, sender=sender.id, target=target.id, sender_polite=polite
+            )
+            if await self._store.swap_negotiation(self.id, key, state, new):
+                return
+        raise ProtocolError(ErrorCode.GLARE, "the other side is negotiating too: try again")
 
     # ---- the room's channel
 
@@ -231,8 +294,7 @@ class Room:
             old = self.peers.get(envelope["evict"])
             if old is not None and old.conn != envelope["keep"]:
                 del self.peers[old.id]
-                with contextlib.suppress(Exception):
-                    await old.connection.close()
+                await close_with(old.connection, CloseCode.REPLACED)
             return
         if "admit" in envelope:
             peer = self.peers.get(envelope["admit"])
@@ -271,9 +333,7 @@ class Room:
             # A peer whose socket failed is closed and removed; the call goes on for the others.
             log.info("dropping peer %s from room %s after a failed send", peer.id, self.id)
             if self.peers.get(peer.id) is peer:
-                with contextlib.suppress(Exception):
-                    await peer.connection.close(1011)
-                await self.leave(peer)
+                await self.leave(peer, code=CloseCode.INTERNAL_ERROR)
 
     async def close(self) -> None:
         """Stop listening (the last local peer left, or the server is shutting down)."""
@@ -298,11 +358,13 @@ class Registry:
             room = self.rooms[room_id] = Room(room_id, self.bus, self.store)
         return room
 
-    async def leave(self, room_id: str, peer: Peer, *, notify: bool = True) -> None:
+    async def leave(
+        self, room_id: str, peer: Peer, *, notify: bool = True, code: CloseCode = CloseCode.NORMAL
+    ) -> None:
         room = self.rooms.get(room_id)
         if room is None:
             return
-        await room.leave(peer, notify=notify)
+        await room.leave(peer, notify=notify, code=code)
         if not room.peers and not room.joining and self.rooms.get(room_id) is room:
             del self.rooms[room_id]
             await room.close()
@@ -310,6 +372,6 @@ class Registry:
     async def close_all(self) -> None:
         for room_id, room in list(self.rooms.items()):
             for peer in list(room.peers.values()):
-                await room.leave(peer, notify=True)
+                await room.leave(peer, notify=True, code=CloseCode.GOING_AWAY)
             await room.close()
             self.rooms.pop(room_id, None)

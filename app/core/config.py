@@ -43,6 +43,11 @@ class Settings(BaseSettings):
     ice_stun_urls: list[str] = Field(default_factory=list)
     ice_turn_urls: list[str] = Field(default_factory=list)
     turn_secret: str | None = None
+    # Lifetime of a TURN credential (capped at an hour); fresh ones are pushed before expiry.
+    turn_ttl_seconds: int = Field(default=3600, ge=2, le=3600)
+    # Call sockets: clients send a frame at least this often; silent this long and they are closed.
+    call_keepalive_interval_seconds: float = Field(default=20.0, gt=0)
+    call_keepalive_timeout_seconds: float = Field(default=60.0, gt=0)
     # A call room opens this many minutes before the session and stays open this long after it.
     call_opens_minutes_before: int = 10
     call_grace_minutes_after: int = 30

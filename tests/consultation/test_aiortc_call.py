@@ -114,7 +114,7 @@ class Participant:
 
     async def run(self) -> None:
         """Answer the server's frames until the socket closes."""
-        await self.send(type="join")
+        await self.send(type="join", version=1)
         async for text in self.ws:
             frame = json.loads(text)
             kind = frame["type"]

@@ -171,27 +171,47 @@ class TestAcrossInstances:
         self, instances: Pair, people: dict
     ) -> None:
         path = f"/ws/call/{people['appointment']}"
+        join = json.dumps({"type": "join", "version": 1})
         async with (
             _open(instances.one, path, people["customer"]) as customer,  # type: ignore[attr-defined]
             _open(instances.two, path, people["stylist"]) as stylist,  # type: ignore[attr-defined]
         ):
-            await customer.send(json.dumps({"type": "join"}))
+            await customer.send(join)
             me = await _next(customer, "welcome")
             assert me["admitted"] is False
-            await stylist.send(json.dumps({"type": "join"}))
+            await stylist.send(join)
             staff = await _next(stylist, "welcome")
             assert staff["waiting"] == [{"id": me["id"], "role": "customer"}]
             await stylist.send(json.dumps({"type": "admit", "id": me["id"]}))
             assert (await _next(customer, "admitted"))["peers"][0]["id"] == staff["id"]
             assert (await _next(stylist, "peer-joined"))["peer"]["id"] == me["id"]
+            # The pair's offer/answer state is shared: an answer with no offer on either
+            # instance is refused.
+            await customer.send(json.dumps({"type": "answer", "to": staff["id"], "sdp": "v=0"}))
+            assert (await _next(customer, "error"))["code"] == "no_offer"
             await stylist.send(json.dumps({"type": "offer", "to": me["id"], "sdp": "v=0 o"}))
             offer = await _next(customer, "offer")
             assert offer["from"] == staff["id"] and offer["sdp"] == "v=0 o"
+            # The customer's crossing offer loses: the customer is the polite peer.
+            await customer.send(json.dumps({"type": "offer", "to": staff["id"], "sdp": "v=0 x"}))
+            assert (await _next(customer, "error"))["code"] == "glare"
             await customer.send(json.dumps({"type": "answer", "to": staff["id"], "sdp": "v=0 a"}))
             assert (await _next(stylist, "answer"))["sdp"] == "v=0 a"
-            candidate = {"type": "candidate", "to": staff["id"], "candidate": "candidate:1 1 udp"}
+            candidate = {
+                "type": "candidate",
+                "to": staff["id"],
+                "candidate": "candidate:1 1 udp 2122260223 192.0.2.1 5000 typ host",
+                "sdpMid": "0",
+                "sdpMLineIndex": 0,
+                "usernameFragment": "Yx0a",
+            }
             await customer.send(json.dumps(candidate))
-            assert (await _next(stylist, "candidate"))["from"] == me["id"]
+            relayed = await _next(stylist, "candidate")
+            assert relayed == candidate | {"from": me["id"]}
             await customer.send(json.dumps({"type": "bye"}))
             assert (await _next(stylist, "bye"))["from"] == me["id"]
             assert (await _next(stylist, "peer-left"))["id"] == me["id"]
+            # Hung up on instance one, back on instance two: the lobby again.
+            async with _open(instances.two, path, people["customer"]) as again:  # type: ignore[attr-defined]
+                await again.send(join)
+                assert (await _next(again, "welcome"))["admitted"] is False

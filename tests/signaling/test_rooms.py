@@ -14,8 +14,18 @@ import pytest
 
 from app.core.realtime import RedisBroker
 from signaling.members import MemoryMemberStore, RedisMemberStore
-from signaling.protocol import Admit, Candidate, Media, Offer, ProtocolError
-from signaling.rooms import MAX_PEERS_PER_ROOM, LocalBus, Peer, Registry
+from signaling.protocol import (
+    CLOSE_REASONS,
+    Admit,
+    Answer,
+    Bye,
+    Candidate,
+    CloseCode,
+    Media,
+    Offer,
+    ProtocolError,
+)
+from signaling.rooms import MAX_PEERS_PER_ROOM, LocalBus, Peer, Registry, Terms
 from tests.conftest import service_missing
 
 
@@ -25,6 +35,7 @@ class Socket:
     def __init__(self, fail: bool = False) -> None:
         self.sent: list[dict] = []
         self.closed: int | None = None
+        self.reason: str | None = None
         self.fail = fail
 
     async def send_text(self, text: str) -> None:
@@ -32,8 +43,9 @@ class Socket:
             raise ConnectionResetError("gone")
         self.sent.append(json.loads(text))
 
-    async def close(self, code: int = 1000) -> None:
+    async def close(self, code: int = 1000, reason: str | None = None) -> None:
         self.closed = code
+        self.reason = reason
 
     def types(self) -> list[str]:
         return [m["type"] for m in self.sent]
@@ -42,7 +54,8 @@ class Socket:
         return [m for m in self.sent if m["type"] == kind][-1]
 
 
-ICE = [{"urls": ["stun:stun.example.jp"]}]
+SERVERS = [{"urls": ["stun:stun.example.jp"]}]
+ICE = Terms(ice_servers=SERVERS)
 
 
 async def eventually(check: Callable[[], bool], seconds: float = 3.0) -> None:
@@ -119,11 +132,14 @@ class TestLobby:
         await cluster.one.room("a1").join(stylist, ICE)
         assert sock(stylist).sent[0] == {
             "type": "welcome",
+            "version": 1,
             "id": "s1",
+            "role": "stylist",
             "peers": [],
-            "iceServers": ICE,
+            "iceServers": SERVERS,
             "admitted": True,
             "waiting": [],
+            "keepalive": {"interval_seconds": 20.0, "timeout_seconds": 60.0},
         }
         await cluster.two.room("a1").join(customer, ICE)
         assert sock(customer).sent[0]["admitted"] is False
@@ -179,6 +195,7 @@ class TestRelay:
             "from": "s1",
         }
         candidate = Candidate(to="s1", candidate="candidate:1", sdpMid="0", sdpMLineIndex=0)
+        await cluster.two.room("a1").relay(customer, Answer(to="s1", sdp="v=0 answer"))
         await cluster.two.room("a1").relay(customer, candidate)
         await eventually(lambda: "candidate" in sock(stylist).types())
         assert sock(stylist).last("candidate")["from"] == "c1"
@@ -233,6 +250,8 @@ class TestLeavingAndFailing:
         assert sock(again).sent[0]["admitted"] is True
         assert sock(again).sent[0]["peers"] == [{"id": "s1", "role": "stylist"}]
         await eventually(lambda: sock(customer).closed is not None)
+        assert sock(customer).closed == CloseCode.REPLACED == 4001
+        assert sock(customer).reason == CLOSE_REASONS[CloseCode.REPLACED]
         # The stale connection's clean-up must not take the new one out of the call.
         await cluster.two.leave("a1", customer)
         await eventually(lambda: sock(stylist).types().count("peer-joined") == 2)
@@ -264,4 +283,98 @@ class TestLeavingAndFailing:
         for index, p in enumerate(peers):
             await registry.room(f"r{index % 2}").join(p, ICE)
         await registry.close_all()
-        assert all(sock(p).closed == 1000 for p in peers) and registry.rooms == {}
+        assert all(sock(p).closed == CloseCode.GOING_AWAY for p in peers)
+        assert registry.rooms == {}
+
+
+class TestHangingUp:
+    async def test_after_bye_the_customer_waits_in_the_lobby_again(self, cluster: Cluster) -> None:
+        stylist, customer = await _in_call(cluster)
+        await cluster.two.room("a1").relay(customer, Bye())
+        await eventually(lambda: "bye" in sock(stylist).types())
+        assert sock(stylist).last("bye") == {"type": "bye", "from": "c1"}
+        await cluster.two.leave("a1", customer)
+        again = peer("c1", "customer")
+        await cluster.one.room("a1").join(again, ICE)
+        assert sock(again).sent[0]["admitted"] is False
+        with pytest.raises(ProtocolError) as caught:
+            await cluster.one.room("a1").relay(again, Offer(to="s1", sdp="v=0"))
+        assert caught.value.code == "not_admitted"
+        await eventually(lambda: sock(stylist).types().count("waiting") == 2)
+
+    async def test_a_dropped_network_keeps_the_admission(self, cluster: Cluster) -> None:
+        _stylist, customer = await _in_call(cluster)
+        await cluster.two.leave("a1", customer)  # no bye: the connection just went
+        again = peer("c1", "customer")
+        await cluster.one.room("a1").join(again, ICE)
+        assert sock(again).sent[0]["admitted"] is True
+
+
+class TestNegotiation:
+    """The offer/answer state machine per pair, shared by both processes."""
+
+    async def test_an_answer_before_any_offer_is_refused_and_not_relayed(
+        self, cluster: Cluster
+    ) -> None:
+        stylist, customer = await _in_call(cluster)
+        with pytest.raises(ProtocolError) as caught:
+            await cluster.two.room("a1").relay(customer, Answer(to="s1", sdp="v=0 answer"))
+        assert caught.value.code == "no_offer"
+        await cluster.two.room("a1").relay(customer, Media(muted=True))
+        await eventually(lambda: "media" in sock(stylist).types())
+        assert "answer" not in sock(stylist).types()
+
+    async def test_offer_answer_then_a_second_answer_is_refused(self, cluster: Cluster) -> None:
+        stylist, customer = await _in_call(cluster)
+        await cluster.one.room("a1").relay(stylist, Offer(to="c1", sdp="v=0 o"))
+        await cluster.two.room("a1").relay(customer, Answer(to="s1", sdp="v=0 a"))
+        await eventually(lambda: "answer" in sock(stylist).types())
+        with pytest.raises(ProtocolError) as caught:
+            await cluster.two.room("a1").relay(customer, Answer(to="s1", sdp="v=0 a"))
+        assert caught.value.code == "no_offer"
+        # Renegotiation: an ICE restart offer, offered again before its answer, then answered.
+        await cluster.one.room("a1").relay(stylist, Offer(to="c1", sdp="v=0 r", restart=True))
+        await cluster.one.room("a1").relay(stylist, Offer(to="c1", sdp="v=0 r2", restart=True))
+        await cluster.two.room("a1").relay(customer, Answer(to="s1", sdp="v=0 a2"))
+        await eventually(lambda: sock(stylist).types().count("answer") == 2)
+
+    async def test_an_offerer_cannot_answer_its_own_offer(self, cluster: Cluster) -> None:
+        stylist, _customer = await _in_call(cluster)
+        await cluster.one.room("a1").relay(stylist, Offer(to="c1", sdp="v=0 o"))
+        with pytest.raises(ProtocolError) as caught:
+            await cluster.one.room("a1").relay(stylist, Answer(to="c1", sdp="v=0 a"))
+        assert caught.value.code == "no_offer"
+
+    async def test_glare_the_polite_customers_crossing_offer_is_refused(
+        self, cluster: Cluster
+    ) -> None:
+        stylist, customer = await _in_call(cluster)
+        await cluster.one.room("a1").relay(stylist, Offer(to="c1", sdp="v=0 stylist"))
+        with pytest.raises(ProtocolError) as caught:
+            await cluster.two.room("a1").relay(customer, Offer(to="s1", sdp="v=0 customer"))
+        assert caught.value.code == "glare"
+        await cluster.two.room("a1").relay(customer, Answer(to="s1", sdp="v=0 a"))
+        await eventually(lambda: "answer" in sock(stylist).types())
+        assert "offer" not in sock(stylist).types()
+
+    async def test_glare_the_impolite_stylists_crossing_offer_wins(self, cluster: Cluster) -> None:
+        stylist, customer = await _in_call(cluster)
+        await cluster.two.room("a1").relay(customer, Offer(to="s1", sdp="v=0 customer"))
+        await cluster.one.room("a1").relay(stylist, Offer(to="c1", sdp="v=0 stylist"))
+        await eventually(lambda: "offer" in sock(customer).types())
+        # The customer rolled back: its answer to the stylist's offer is the one accepted ...
+        await cluster.two.room("a1").relay(customer, Answer(to="s1", sdp="v=0 a"))
+        await eventually(lambda: "answer" in sock(stylist).types())
+        # ... and the stylist can no longer answer the customer's abandoned offer.
+        with pytest.raises(ProtocolError) as caught:
+            await cluster.one.room("a1").relay(stylist, Answer(to="c1", sdp="v=0 late"))
+        assert caught.value.code == "no_offer"
+
+    async def test_a_new_connection_starts_the_pair_afresh(self, cluster: Cluster) -> None:
+        stylist, _customer = await _in_call(cluster)
+        await cluster.one.room("a1").relay(stylist, Offer(to="c1", sdp="v=0 o"))
+        again = peer("c1", "customer")
+        await cluster.two.room("a1").join(again, ICE)
+        with pytest.raises(ProtocolError) as caught:
+            await cluster.two.room("a1").relay(again, Answer(to="s1", sdp="v=0 stale"))
+        assert caught.value.code == "no_offer"
