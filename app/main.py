@@ -39,6 +39,7 @@ from app.core.realtime import MemoryBroker, create_broker
 from app.core.types import utcnow
 from app.customer import pages as customer_pages
 from app.customer import router as customer_api
+from app.notices import pages as notice_pages
 from app.scheduling import pages as scheduling_pages
 from app.scheduling import router as scheduling_api
 from app.store import pages as store_pages
@@ -169,6 +170,7 @@ def create_app(
     app.include_router(consultation_pages.router)  # before booking pages too
     app.include_router(booking_pages.router)
     app.include_router(scheduling_pages.router)
+    app.include_router(notice_pages.router)
     app.include_router(devtools.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 

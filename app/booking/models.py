@@ -23,6 +23,9 @@ class ServiceBase(SQLModel):
     cancellation_notice_hours: int = Field(default=24, ge=0, le=14 * 24)
     required_skills: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     is_active: bool = True
+    price_yen: int = Field(default=0, ge=0, le=1_000_000)  # tax included; 0 means free of charge
+    description_ja: str = Field(default="", max_length=300)
+    description_en: str = Field(default="", max_length=300)
 
 
 class Service(ServiceBase, table=True):
@@ -42,6 +45,8 @@ ACTIVE = (AppointmentStatus.booked, AppointmentStatus.completed, AppointmentStat
 
 
 class Appointment(SQLModel, table=True):
+    # On PostgreSQL the migration also adds ex_appointment_stylist_time: an exclusion constraint
+    # that refuses two non-cancelled appointments of one stylist whose blocked ranges overlap.
     __table_args__ = (
         UniqueConstraint("customer_id", "idempotency_key", name="uq_appointment_idempotency"),
         Index("ix_appointment_staff_blocked", "staff_id", "blocked_from"),
@@ -60,6 +65,8 @@ class Appointment(SQLModel, table=True):
     status: str = Field(default=AppointmentStatus.booked, max_length=12)
     topic: str = Field(default="", max_length=1000)
     idempotency_key: str | None = Field(default=None, max_length=100)
+    # What the keyed request asked for: the same key with another body is refused, not replayed.
+    idempotency_fingerprint: str | None = Field(default=None, max_length=64)
     sequence: int = 0  # ICS SEQUENCE: bumped on every change the customer is told about
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     cancelled_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
@@ -80,5 +87,7 @@ class WaitlistEntry(SQLModel, table=True):
     service_id: int = Field(foreign_key="service.id", index=True)
     customer_id: int = Field(foreign_key="user_account.id")
     on_date: date = Field(index=True)  # the store-local day the customer wants
+    # The stylist the customer chose (None: anyone). Only a time freed with her is offered.
+    staff_id: int | None = Field(default=None, foreign_key="user_account.id")
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     notified_at: datetime | None = Field(default=None, sa_type=UTCDateTime)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.accounts.models import User
@@ -118,15 +120,76 @@ async def tell_waitlisted(
     customer = await session.get(User, entry.customer_id)
     store = await session.get(Store, service.store_id)
     assert customer and store
-    from datetime import UTC, datetime
+    from datetime import UTC
 
     day = datetime.combine(entry.on_date, datetime.min.time(), tzinfo=UTC)
     context = {
         "customer": f"{customer.family_name} {customer.given_name}",
         "service": service.name_ja if customer.locale == "ja" else service.name_en,
         "day": format_date(day, "UTC", customer.locale),
-        "link": f"{base_url}/book/{service.id}?day={entry.on_date.isoformat()}",
+        "link": f"{base_url}/book/{service.id}?day={entry.on_date.isoformat()}"
+        + (f"&staff_id={entry.staff_id}" if entry.staff_id else "&anyone=1"),
     }
     after_commit(
         session, lambda: postman.deliver(customer.email, "waitlist", context, customer.locale)
     )
+
+
+async def tell_staff(
+    session: AsyncSession,
+    *,
+    appointment: Appointment,
+    kind: str,
+    postman: Postman,
+    base_url: str,
+    actor_id: int | None,
+    previous_staff_id: int | None = None,
+    previous_start: datetime | None = None,
+) -> None:
+    """Tell the stylist(s) concerned (never the one who made the change): a notice and an email.
+
+    ``kind`` is booked, rescheduled, cancelled or handed_off. A change of stylist (a hand-off, or
+    a move that another stylist took) tells both: the new one it is hers, the old one it is gone.
+    """
+    from app.notices import service as notices
+
+    customer, stylist, service, store = await appointment_parts(session, appointment)
+    base = {
+        "customer": f"{customer.family_name} {customer.given_name}",
+        "service_ja": service.name_ja,
+        "service_en": service.name_en,
+        "starts_at": appointment.starts_at,
+        "before": previous_start or appointment.starts_at,
+        "time_zone": store.time_zone,
+        "reason": appointment.cancel_reason,
+        "link": f"{base_url}/appointments/{appointment.id}",
+    }
+    told: list[tuple[User, str, str]] = []  # (recipient, kind, the other stylist's name)
+    moved = previous_staff_id is not None and previous_staff_id != appointment.staff_id
+    if moved:
+        before = await session.get(User, previous_staff_id)
+        assert before is not None
+        told += [
+            (stylist, "handed_to", f"{before.family_name} {before.given_name}"),
+            (before, "handed_from", f"{stylist.family_name} {stylist.given_name}"),
+        ]
+    else:
+        told.append((stylist, kind, ""))
+    for recipient, what, other in told:
+        if recipient.id == actor_id:
+            continue
+        context = {
+            **base,
+            "kind": what,
+            "other": other,
+            "recipient": f"{recipient.family_name} {recipient.given_name}",
+        }
+        await notices.notify(
+            session,
+            user=recipient,
+            kind=what,
+            template="staff_appointment",
+            context=context,
+            link=f"/appointments/{appointment.id}",
+            postman=postman,
+        )

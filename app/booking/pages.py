@@ -12,7 +12,7 @@ from pydantic import ValidationError
 
 from app.accounts.deps import CsrfProtected, CurrentUser, CustomerUser
 from app.accounts.models import Role
-from app.booking import service, views
+from app.booking import rules, service, views
 from app.booking.models import AppointmentStatus
 from app.booking.schemas import BookIn
 from app.consultation import service as consultation
@@ -60,15 +60,25 @@ async def choose_time(
     session: SessionDep,
     day: Annotated[date | None, Query()] = None,
     staff_id: Annotated[Id | None, Query()] = None,
+    anyone: Annotated[bool, Query()] = False,
 ) -> Response:
     chosen = await service.get_service(session, service_id=service_id)
     picker = await views.slot_picker(
-        session, service=chosen, customer=user, day=day, staff_id=staff_id, now=utcnow()
+        session,
+        service=chosen,
+        customer=user,
+        day=day,
+        staff_id=staff_id,
+        now=utcnow(),
+        prefer_last=not anyone,
     )
-    joined = request.query_params.get("waitlisted") == "1"
-    return render(
-        request, "booking/choose_time.html", {"picker": picker, "joined": joined, "mode": "book"}
-    )
+    context = {
+        "picker": picker,
+        "joined": request.query_params.get("waitlisted") == "1",
+        "mode": "book",
+        "error": None,
+    }
+    return render(request, "booking/choose_time.html", context)
 
 
 @router.get("/book/{service_id}/confirm")
@@ -87,6 +97,8 @@ async def confirm_page(
         "store": store,
         "start": start,
         "staff_id": staff_id,
+        "stylist": await views.stylist_name(session, staff_id),
+        "deadline": rules.change_deadline(start, chosen.cancellation_notice_hours),
         "key": uuid.uuid4().hex,
         "errors": {},
         "topic": "",
@@ -108,6 +120,8 @@ async def book_submit(
         "store": store,
         "start": raw["start"],
         "staff_id": raw["staff_id"] or None,
+        "stylist": "",
+        "deadline": None,
         "key": key,
         "topic": raw["topic"] or "",
         "errors": {},
@@ -135,13 +149,30 @@ async def waitlist_submit(
     form = await request.form()
     try:
         day = date.fromisoformat(str(form.get("day", "")))
+        staff_id = _staff_id(form.get("staff_id")) if form.get("staff_id") else None
     except ValueError:
         return RedirectResponse(f"/book/{service_id}", status_code=303)
-    await service.join_waitlist(
-        session, customer=user, service_id=service_id, on_date=day, now=utcnow()
-    )
+    who = f"&staff_id={staff_id}" if staff_id else "&anyone=1"
+    try:
+        await service.join_waitlist(
+            session,
+            customer=user,
+            service_id=service_id,
+            on_date=day,
+            now=utcnow(),
+            staff_id=staff_id,
+        )
+    except AppError as exc:
+        # Say it on the same page, with the same filter, instead of a dead-end error page.
+        await session.rollback()
+        chosen = await service.get_service(session, service_id=service_id)
+        picker = await views.slot_picker(
+            session, service=chosen, customer=user, day=day, staff_id=staff_id, now=utcnow()
+        )
+        context = {"picker": picker, "joined": False, "mode": "book", "error": exc.detail}
+        return render(request, "booking/choose_time.html", context, exc.status)
     return RedirectResponse(
-        f"/book/{service_id}?day={day.isoformat()}&waitlisted=1", status_code=303
+        f"/book/{service_id}?day={day.isoformat()}{who}&waitlisted=1", status_code=303
     )
 
 
@@ -176,14 +207,26 @@ async def _appointment_page(
     [view] = await views.describe(session, [appointment], get_locale())
     chosen = await service.get_service(session, service_id=appointment.service_id)
     colleagues = []
-    if user.role in (Role.manager, Role.admin):
+    is_manager = user.role in (Role.manager, Role.admin)
+    if is_manager and appointment.status == AppointmentStatus.booked:
         store = await stores.get_store(session, store_id=appointment.store_id)
-        qualified = set(await service.qualified_staff(session, service=chosen))
+        able = set(
+            await service.hand_off_candidates(session, manager=user, appointment_id=appointment_id)
+        )
         colleagues = [
             (p.user_id, f"{u.family_name} {u.given_name}")
             for p, u in await stores.staff_of(session, stores=[store])
-            if p.user_id in qualified and p.user_id != appointment.staff_id
+            if p.user_id in able
         ]
+    now = utcnow()
+    # The rule the service enforces, so a button is never offered that would then fail.
+    refusal = rules.change_refusal(
+        status=appointment.status,
+        starts_at=appointment.starts_at,
+        notice_hours=chosen.cancellation_notice_hours,
+        by_customer=user.id == appointment.customer_id,
+        now=now,
+    )
     flags = ("booked", "moved", "cancelled", "handed", "marked", "wrapped", "rated")
     history = await consultation.history_for(
         session,
@@ -196,8 +239,11 @@ async def _appointment_page(
         "history": history,
         "view": view,
         "service": chosen,
-        "now": utcnow(),
+        "now": now,
         "colleagues": colleagues,
+        "is_manager": is_manager,
+        "refusal": refusal,
+        "deadline": rules.change_deadline(appointment.starts_at, chosen.cancellation_notice_hours),
         "is_customer": user.id == appointment.customer_id,
         "flash": next((k for k in flags if request.query_params.get(k)), None),
         "error": error,
@@ -219,20 +265,57 @@ async def reschedule_page(
     user: CurrentUser,
     session: SessionDep,
     day: Annotated[date | None, Query()] = None,
+    others: Annotated[bool, Query()] = False,
 ) -> Response:
     appointment = await service.load_for(session, viewer=user, appointment_id=appointment_id)
     chosen = await service.get_service(session, service_id=appointment.service_id)
+    # Her own stylist's times first; other stylists' only when asked for, and marked as such.
     picker = await views.slot_picker(
         session,
         service=chosen,
         customer=user,
         day=day,
-        staff_id=None,
+        staff_id=None if others else appointment.staff_id,
         now=utcnow(),
         exclude=appointment.id,
     )
-    context = {"picker": picker, "mode": "reschedule", "appointment": appointment, "joined": False}
+    context = {
+        "picker": picker,
+        "mode": "reschedule",
+        "appointment": appointment,
+        "current": appointment.staff_id,
+        "current_name": await views.stylist_name(session, appointment.staff_id),
+        "others": others,
+        "joined": False,
+        "error": None,
+    }
     return render(request, "booking/choose_time.html", context)
+
+
+@router.get("/appointments/{appointment_id}/reschedule/confirm")
+async def reschedule_confirm(
+    request: Request,
+    appointment_id: IdPath,
+    user: CurrentUser,
+    session: SessionDep,
+    start: Annotated[datetime, Query()],
+    staff_id: Annotated[Id, Query()],
+) -> Response:
+    appointment = await service.load_for(session, viewer=user, appointment_id=appointment_id)
+    chosen = await service.get_service(session, service_id=appointment.service_id)
+    store = await stores.get_store(session, store_id=appointment.store_id)
+    context = {
+        "appointment": appointment,
+        "service": chosen,
+        "store": store,
+        "start": start,
+        "staff_id": staff_id,
+        "stylist": await views.stylist_name(session, staff_id),
+        "current_name": await views.stylist_name(session, appointment.staff_id),
+        "changes_stylist": staff_id != appointment.staff_id,
+        "deadline": rules.change_deadline(start, chosen.cancellation_notice_hours),
+    }
+    return render(request, "booking/reschedule_confirm.html", context)
 
 
 async def _act(
@@ -242,12 +325,15 @@ async def _act(
     try:
         if action == "reschedule":
             start = datetime.fromisoformat(str(form.get("start", "")))
+            # The confirm step names the stylist; the move is made with exactly her.
+            chosen_staff = _staff_id(form.get("staff_id")) if form.get("staff_id") else None
             await service.reschedule(
                 session,
                 actor=user,
                 appointment_id=appointment_id,
                 start=start,
                 now=utcnow(),
+                staff_id=chosen_staff,
                 **_ctx(request),
             )  # type: ignore[arg-type]
             flag = "moved"

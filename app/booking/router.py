@@ -177,7 +177,10 @@ async def reschedule(
     session: WriteSessionDep,
     request: Request,
 ) -> AppointmentOut:
-    """Move an appointment to another free time (the same stylist is kept when free)."""
+    """Move an appointment with its stylist; give staff_id (or allow_other_stylist) to change her.
+
+    When the stylist is not free at the new time and neither is given, the answer is 409
+    ``stylist_would_change`` and nothing changes."""
     return _out(
         await service.reschedule(
             session,
@@ -185,6 +188,8 @@ async def reschedule(
             appointment_id=appointment_id,
             start=data.start,
             now=utcnow(),
+            staff_id=data.staff_id,
+            allow_other=data.allow_other_stylist,
             **_ctx(request),
         )
     )  # type: ignore[arg-type]
@@ -272,6 +277,16 @@ async def join_waitlist(
 ) -> dict[str, object]:
     """Join the waitlist of a full day; you are emailed when a time frees up."""
     entry = await service.join_waitlist(
-        session, customer=user, service_id=data.service_id, on_date=data.on_date, now=utcnow()
+        session,
+        customer=user,
+        service_id=data.service_id,
+        on_date=data.on_date,
+        now=utcnow(),
+        staff_id=data.staff_id,
     )
-    return {"id": entry.id, "service_id": entry.service_id, "on_date": entry.on_date.isoformat()}
+    return {
+        "id": entry.id,
+        "service_id": entry.service_id,
+        "on_date": entry.on_date.isoformat(),
+        "staff_id": entry.staff_id,
+    }

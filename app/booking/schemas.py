@@ -29,6 +29,7 @@ def _topic(value: str) -> str:
 
 Instant = Annotated[datetime, AfterValidator(_aware)]
 Topic = Annotated[str, Field(default="", max_length=1000), AfterValidator(_topic)]
+Description = Annotated[str, Field(default="", max_length=300), AfterValidator(_topic)]
 
 
 class _In(BaseModel):
@@ -44,6 +45,10 @@ class BookIn(_In):
 
 class RescheduleIn(_In):
     start: Instant
+    # Without these the session keeps its stylist, or the move is refused (409
+    # stylist_would_change): a different stylist is never chosen silently.
+    staff_id: int | None = None
+    allow_other_stylist: bool = False
 
 
 class CancelIn(_In):
@@ -57,6 +62,7 @@ class HandoffIn(_In):
 class WaitlistIn(_In):
     service_id: int
     on_date: date
+    staff_id: int | None = None  # wait for this stylist only
 
 
 class ServiceIn(_In):
@@ -71,6 +77,9 @@ class ServiceIn(_In):
     cancellation_notice_hours: Annotated[int, Field(ge=0, le=14 * 24)] = 24
     required_skills: list[str] = []
     is_active: bool = True
+    price_yen: Annotated[int, Field(ge=0, le=1_000_000)] = 0
+    description_ja: Description = ""
+    description_en: Description = ""
 
 
 class SlotOut(BaseModel):

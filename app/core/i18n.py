@@ -13,6 +13,7 @@ from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from babel.core import Locale
+from babel.dates import get_timezone, get_timezone_name
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import Translations
@@ -119,6 +120,19 @@ def format_yen(amount: int, locale: str | None = None) -> str:
     if (locale or get_locale()) == "ja":
         return f"¥{amount:,}（税込）"
     return f"¥{amount:,} (tax incl.)"
+
+
+@lru_cache(maxsize=256)
+def _zone_name(time_zone: str, locale: str) -> str:
+    try:
+        return get_timezone_name(get_timezone(time_zone), locale=locale) or time_zone
+    except (LookupError, ValueError):
+        return time_zone
+
+
+def zone_name(time_zone: str, locale: str | None = None) -> str:
+    """A zone's name for people, in the UI language: ``日本時間`` / ``Japan Time``, not its id."""
+    return _zone_name(time_zone, locale or get_locale())
 
 
 def language_name(code: str) -> str:

@@ -7,6 +7,7 @@ from app.booking import models as booking_models
 from app.chat import models as chat_models
 from app.consultation import models as consultation_models
 from app.customer import models as customer_models
+from app.notices import models as notices_models
 from app.scheduling import models as scheduling_models
 from app.store import models as store_models
 from app.wardrobe import models as wardrobe_models
@@ -20,6 +21,7 @@ __all__ = [
     "consultation_models",
     "customer_models",
     "metadata",
+    "notices_models",
     "scheduling_models",
     "store_models",
     "wardrobe_models",

@@ -67,6 +67,7 @@ def _build_env() -> Environment:
     env.install_gettext_callables(_translate, _ntranslate, newstyle=True)  # type: ignore[attr-defined]
     env.filters["local_dt"] = lambda dt, tz: i18n.format_datetime(dt, tz)
     env.filters["local_date"] = lambda dt, tz: i18n.format_date(dt, tz)
+    env.filters["zone_name"] = lambda zone: i18n.zone_name(zone)
     env.filters["yen"] = lambda amount: i18n.format_yen(int(amount))
     env.filters["phone"] = lambda e164: format_phone(e164) if e164 else ""
     env.globals["locale_name"] = i18n.language_name

@@ -20,6 +20,7 @@ from app.core.forms import errors_by_field, form_values
 from app.core.i18n import get_locale
 from app.core.templating import render
 from app.core.types import Id, IdPath, utcnow
+from app.notices import service as notices
 from app.scheduling import service, views
 from app.scheduling.schemas import ShiftIn, ShiftRequestIn, ShiftTimes, TemplateIn, TimeOffIn
 from app.store import service as stores
@@ -61,6 +62,7 @@ async def _roster(
     )  # type: ignore[arg-type]
     context = {
         "grid": grid,
+        "inbox": await notices.inbox(session, user=user),
         "stores": managed,
         "error": error,
         "prev": grid.week - timedelta(days=7),
@@ -177,7 +179,13 @@ async def request_shift(request: Request, user: StaffUser, session: WriteSession
     values = form_values(form, ShiftRequestIn)
     try:
         offer = ShiftRequestIn.model_validate(values)
-        await service.request_shift(session, stylist=user, data=offer)
+        await service.request_shift(
+            session,
+            stylist=user,
+            data=offer,
+            postman=request.app.state.postman,
+            base_url=request.app.state.settings.public_base_url,
+        )
     except (ValidationError, AppError) as exc:
         await session.rollback()
         errors = (

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Query, status
+from fastapi import APIRouter, Query, Request, status
 
 from app.accounts.deps import CsrfProtected, CurrentUser, ManagerUser, StaffUser
 from app.core.db import SessionDep, WriteSessionDep
@@ -32,9 +32,17 @@ async def create_shift(data: ShiftIn, user: ManagerUser, session: WriteSessionDe
 
 
 @router.post("/shift-requests", status_code=201, responses=errors(401, 403, 409, 422))
-async def request_shift(data: ShiftRequestIn, user: StaffUser, session: WriteSessionDep) -> Shift:
-    """Offer a shift you can work; a manager approves or declines it."""
-    return await service.request_shift(session, stylist=user, data=data)
+async def request_shift(
+    data: ShiftRequestIn, user: StaffUser, session: WriteSessionDep, request: Request
+) -> Shift:
+    """Offer a shift you can work; a manager approves or declines it (managers are told)."""
+    return await service.request_shift(
+        session,
+        stylist=user,
+        data=data,
+        postman=request.app.state.postman,
+        base_url=request.app.state.settings.public_base_url,
+    )
 
 
 @router.post("/shifts/{shift_id}/approve", responses=errors(401, 403, 404, 409))

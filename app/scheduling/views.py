@@ -12,11 +12,13 @@ from app.accounts import service as accounts
 from app.accounts.models import User
 from app.booking import service as booking
 from app.booking.models import Appointment, AppointmentStatus
+from app.core.types import utcnow
 from app.scheduling import service as scheduling
 from app.scheduling.models import Shift, ShiftStatus, ShiftTemplate
 from app.store import service as stores
 
 HOURS = range(8, 23)
+PENDING_DAYS = 366  # how far ahead the roster's landing looks for shift requests
 
 
 @dataclass
@@ -36,7 +38,7 @@ class RosterGrid:
     stylists: list[tuple[int, str, bool]]
     cells: dict[tuple[int, date], Cell]
     coverage: list[tuple[int, list[tuple[int, int]]]]  # hour → per day (on shift, booked)
-    pending: list[tuple[Shift, str, str]]
+    pending: list[tuple[Shift, str, str, date]]  # shift, stylist, label, its local day
     templates: list[tuple[ShiftTemplate, str]]
 
 
@@ -99,9 +101,19 @@ async def roster_grid(
             booked = sum(1 for a in appointments if a.starts_at < end and a.ends_at > start)
             row.append((on, booked))
         coverage.append((hour, row))
+    # Requests of every week to come, not only the week on screen: none waits unseen.
+    now = utcnow()
+    upcoming, _offs = await scheduling.roster(
+        session, store_id=store_id, start=now, end=now + timedelta(days=PENDING_DAYS)
+    )
     pending = [
-        (s, names.get(s.staff_id, "?"), f"{s.starts_at.astimezone(zone):%m/%d} {_span(s, zone)}")
-        for s in view.shifts
+        (
+            s,
+            names.get(s.staff_id, "?"),
+            f"{s.starts_at.astimezone(zone):%m/%d} {_span(s, zone)}",
+            s.starts_at.astimezone(zone).date(),
+        )
+        for s in sorted(upcoming, key=lambda s: s.starts_at)
         if s.status == ShiftStatus.requested
     ]
     name = view.store.name_ja if locale == "ja" else view.store.name_en

@@ -40,8 +40,13 @@ async def stylist_home(request: Request, user: StaffUser, session: SessionDep) -
         if a.status == AppointmentStatus.booked and a.staff_id == user.id
     ]
     agenda = await describe(session, mine, get_locale())
+    from app.notices import service as notices
+
+    inbox = await notices.inbox(session, user=user)
     return render(
-        request, "home/stylist.html", {"profile": profile, "store": store, "agenda": agenda}
+        request,
+        "home/stylist.html",
+        {"profile": profile, "store": store, "agenda": agenda, "inbox": inbox},
     )
 
 

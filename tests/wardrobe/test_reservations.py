@@ -102,7 +102,7 @@ class TestReserve:
         text = mail_text(mail)
         # The store's address, and the expiry in the store's time zone (12:00 in Tokyo).
         assert "4-1-1 Jingumae, Shibuya, Tokyo" in text
-        assert "Fri 27 Nov 12:00 (Asia/Tokyo)" in text
+        assert "Fri 27 Nov 12:00 (Japan Time)" in text
         assert link_in(mail, "/reservations/") == f"/reservations/{held.id}"
 
     async def test_the_last_unit_goes_to_one_customer_and_the_next_gets_a_clear_409(

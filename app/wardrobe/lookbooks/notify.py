@@ -72,7 +72,7 @@ async def reservation_changed(
     context = {
         "kind": kind,
         "name": _name(customer),
-        "number": reservation.id,
+        "number": reservation.pickup_code or reservation.id,
         "item": item.name_ja if ja else item.name_en,
         "sku": item.sku,
         "size": reservation.size,

@@ -170,3 +170,10 @@ def _active_first() -> tuple[object, ...]:
         case((col(Reservation.status) == ReservationStatus.active, Reservation.expires_at)),
         col(Reservation.closed_at).desc(),
     )
+
+
+async def pickup_code_taken(session: AsyncSession, store_id: int, code: str) -> bool:
+    statement = select(Reservation.id).where(
+        Reservation.store_id == store_id, Reservation.pickup_code == code
+    )
+    return (await session.exec(statement)).first() is not None

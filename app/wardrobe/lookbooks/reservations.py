@@ -24,7 +24,7 @@ from app.core.i18n import gettext as _
 from app.store import service as stores
 from app.store.models import Store
 from app.wardrobe import service as wardrobe
-from app.wardrobe.lookbooks import notify
+from app.wardrobe.lookbooks import codes, notify
 from app.wardrobe.lookbooks import repository as repo
 from app.wardrobe.lookbooks.schemas import ReserveIn
 from app.wardrobe.models import (
@@ -150,6 +150,15 @@ async def _check_holds(session: AsyncSession, customer: User, item: CatalogItem,
         )
 
 
+async def _free_pickup_code(session: AsyncSession, store_id: int) -> str:
+    """A random code no reservation of this store carries (the unique index backs this up)."""
+    for _attempt in range(8):
+        code = codes.new_code()
+        if not await repo.pickup_code_taken(session, store_id, code):
+            return code
+    raise RuntimeError("no free pickup code after 8 tries")  # ~1e-70 with 887M codes per store
+
+
 async def reserve(
     session: AsyncSession,
     *,
@@ -171,6 +180,7 @@ async def reserve(
     )
     reservation = Reservation(
         customer_id=customer.id,  # type: ignore[arg-type]
+        pickup_code=await _free_pickup_code(session, data.store_id),
         catalog_item_id=data.catalog_item_id,
         store_id=data.store_id,
         size=data.size,

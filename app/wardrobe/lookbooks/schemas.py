@@ -125,6 +125,7 @@ class LookbookOut(BaseModel):
 
 class ReservationOut(BaseModel):
     id: int
+    pickup_code: str | None  # what the customer gives at the counter
     customer_id: int
     catalog_item_id: int
     store_id: int
