@@ -20,6 +20,7 @@ from fastapi import APIRouter, WebSocket
 from app.accounts.models import Role, User
 from app.booking import service as booking
 from app.booking.models import Appointment
+from app.consultation import service as consultation
 from app.consultation.window import CallWindow, call_window
 from app.core.config import Settings
 from app.core.db import transaction
@@ -182,6 +183,11 @@ class _Connection:
                 await self._send_ice()
             elif isinstance(message, Admit):
                 await self.registry.room(self.room_id).admit(self.peer, message)
+                async with transaction(self.websocket.app.state.db) as session:
+                    # The call took place: its wrap-up may be written even before the start.
+                    await consultation.record_call(
+                        session, appointment_id=self.appointment_id, now=utcnow()
+                    )
             else:
                 await self.registry.room(self.room_id).relay(self.peer, message)
                 if isinstance(message, Bye):
