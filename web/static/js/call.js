@@ -1,7 +1,8 @@
 // The consultation call: lobby with camera preview, admission, WebRTC to each other participant,
 // media controls, connection quality, recovery by ICE restart, and the closet snapshot for staff.
-// Protocol: docs/signaling.md. The peer that receives `peer-joined` makes the offer; an offer with
-// `restart: false` always starts a fresh connection, `restart: true` renegotiates the existing one.
+// Protocol: docs/signaling.md (version 1). The peer that receives `peer-joined` makes the offer; an
+// offer with `restart: false` always starts a fresh connection, `restart: true` renegotiates the
+// existing one. When offers cross, the polite peer (customer < manager < stylist) yields.
 "use strict";
 
 (function () {
@@ -28,6 +29,9 @@
     peers: new Map(), // id -> {pc, role, offerer, pendingCandidates, restartTimer, lastStats}
     roles: new Map(), // id -> role, for everyone known in the room
     retry: 0,
+    inbox: Promise.resolve(), // frames are handled one after another
+    keepalive: null,
+    heardAt: 0,
   };
   window.ccCall = state; // inspected by the browser tests (getStats on state.peers)
   // A support hook (and the tests' way in): renegotiate every path now, as a network change would.
@@ -85,25 +89,65 @@
 
   // ---------- signaling
 
+  const PROTOCOL_VERSION = 1;
+  const ROLE_RANK = { stylist: 3, manager: 2, customer: 1 };
+  // Close codes (docs/signaling.md, "Close codes") after which reconnecting cannot help.
+  const CLOSE = { replaced: 4001, callOver: 4002, unsupported: 4003, appointmentClosed: 4004 };
+
   function connect() {
     const scheme = location.protocol === "https:" ? "wss" : "ws";
     const socket = new WebSocket(`${scheme}://${location.host}/ws/call/${appointment}`);
     state.socket = socket;
+    state.welcomed = false;
     socket.addEventListener("open", () => {
       state.retry = 0;
-      send({ type: "join" });
+      state.heardAt = Date.now();
+      send({ type: "join", version: PROTOCOL_VERSION });
     });
-    socket.addEventListener("message", (event) => handle(JSON.parse(event.data)));
-    socket.addEventListener("close", () => {
-      if (state.ended || socket !== state.socket) return;
-      if (!state.joined) {
-        lobbyStatus(text.refused);
-        return;
-      }
-      setQuality("poor", text.reconnecting);
-      const delay = Math.min(8000, 500 * 2 ** state.retry++);
-      setTimeout(connect, delay); // admission is remembered: we go straight back into the call
+    socket.addEventListener("message", (event) => {
+      if (socket !== state.socket) return;
+      state.heardAt = Date.now();
+      const message = JSON.parse(event.data);
+      // One frame at a time, in order: a candidate never overtakes the offer it belongs to.
+      state.inbox = state.inbox.then(() => handle(message)).catch((error) => console.warn(error));
     });
+    socket.addEventListener("close", (event) => onClose(socket, event));
+  }
+
+  function onClose(socket, event) {
+    if (state.ended || socket !== state.socket) return;
+    stopKeepalive();
+    if (event.code === CLOSE.callOver || event.code === CLOSE.appointmentClosed) {
+      endCall(false, event.code === CLOSE.callOver ? text.call_over : text.call_closed);
+      return;
+    }
+    if (event.code === CLOSE.replaced) {
+      // The call goes on in another tab or window: this one steps back to the lobby and can
+      // take the call back with "Join".
+      for (const id of [...state.peers.keys()]) dropPeer(id);
+      state.joined = false;
+      state.admitted = false;
+      $("stage").hidden = true;
+      $("lobby").hidden = false;
+      $("join-button").disabled = false;
+      lobbyStatus(text.replaced);
+      return;
+    }
+    if (event.code === CLOSE.unsupported) {
+      lobbyStatus(text.outdated);
+      return;
+    }
+    if (!state.joined) {
+      lobbyStatus(text.refused);
+      return;
+    }
+    reconnectSoon();
+  }
+
+  function reconnectSoon() {
+    setQuality("poor", text.reconnecting);
+    const delay = Math.min(8000, 500 * 2 ** state.retry++);
+    setTimeout(connect, delay); // admission is kept until bye: we go straight back into the call
   }
 
   function send(message) {
@@ -112,12 +156,69 @@
     }
   }
 
+  // Keepalive: a ping every interval; a server silent for the timeout is taken for gone.
+  function startKeepalive(keepalive) {
+    stopKeepalive();
+    const interval = (keepalive ? keepalive.interval_seconds : 20) * 1000;
+    const timeout = (keepalive ? keepalive.timeout_seconds : 60) * 1000;
+    state.keepalive = setInterval(() => {
+      if (Date.now() - state.heardAt > timeout) {
+        const dead = state.socket;
+        state.socket = null; // its late close event is ignored
+        stopKeepalive();
+        if (dead) dead.close();
+        reconnectSoon();
+        return;
+      }
+      send({ type: "ping" });
+    }, interval);
+  }
+
+  function stopKeepalive() {
+    clearInterval(state.keepalive);
+    state.keepalive = null;
+  }
+
+  function isPolite(otherId) {
+    const mine = ROLE_RANK[myRole] || 0;
+    const theirs = ROLE_RANK[state.roles.get(otherId)] || 0;
+    return mine !== theirs ? mine < theirs : state.me > otherId;
+  }
+
+  // Fresh TURN credentials (pushed before the old ones expire): every connection takes them for
+  // its next gathering, and a path relayed through TURN is moved onto them by an ICE restart.
+  async function applyIceServers(iceServers) {
+    state.iceServers = iceServers || [];
+    for (const peer of state.peers.values()) {
+      try {
+        peer.pc.setConfiguration({ ...peer.pc.getConfiguration(), iceServers: state.iceServers });
+      } catch (error) {
+        console.warn("could not apply fresh ICE servers", error);
+        continue;
+      }
+      if (peer.offerer && (await relayed(peer.pc))) await restartIce(peer, true);
+    }
+    state.iceRefreshes = (state.iceRefreshes || 0) + 1;
+  }
+
+  async function relayed(pc) {
+    const stats = await pc.getStats();
+    let pair = null;
+    stats.forEach((r) => {
+      if (r.type === "transport" && r.selectedCandidatePairId) pair = stats.get(r.selectedCandidatePairId);
+    });
+    const local = pair && stats.get(pair.localCandidateId);
+    return Boolean(local && local.candidateType === "relay");
+  }
+
   async function handle(message) {
     switch (message.type) {
       case "welcome":
         state.joined = true;
+        state.welcomed = true;
         state.me = message.id;
         state.iceServers = message.iceServers || [];
+        startKeepalive(message.keepalive);
         (message.peers || []).forEach((p) => state.roles.set(p.id, p.role));
         (message.waiting || []).forEach(addWaiting);
         if (message.admitted) enterCall(message.peers.length === 0);
@@ -140,8 +241,10 @@
         break;
       case "answer": {
         const peer = state.peers.get(message.from);
-        if (peer) await peer.pc.setRemoteDescription({ type: "answer", sdp: message.sdp });
-        if (peer) await flushCandidates(peer);
+        // Only an answer to the offer we have out (a late one for a rolled-back offer is stale).
+        if (!peer || peer.pc.signalingState !== "have-local-offer") break;
+        await peer.pc.setRemoteDescription({ type: "answer", sdp: message.sdp });
+        await flushCandidates(peer);
         break;
       }
       case "candidate":
@@ -162,8 +265,15 @@
           $("remote-state").textContent = text.peer_left;
         }
         break;
+      case "ice-servers":
+        await applyIceServers(message.iceServers);
+        break;
+      case "pong":
+        break;
       case "error":
-        console.warn("signaling error", message.code, message.detail);
+        // glare: our offer crossed theirs and we are polite; theirs arrives and we answer it.
+        if (message.code === "glare") console.info("offer collision; answering theirs");
+        else console.warn("signaling error", message.code, message.detail);
         break;
     }
   }
@@ -175,14 +285,9 @@
     const peer = { id, pc, offerer, pendingCandidates: [], restartTimer: null, lastStats: null };
     state.peers.set(id, peer);
     pc.addEventListener("icecandidate", (event) => {
+      // The browser's own candidate JSON as it is; no candidate means the end of candidates.
       const c = event.candidate;
-      send({
-        type: "candidate",
-        to: id,
-        candidate: c ? c.candidate : "",
-        sdpMid: c ? c.sdpMid : null,
-        sdpMLineIndex: c ? c.sdpMLineIndex : null,
-      });
+      send(c ? { type: "candidate", to: id, ...c.toJSON() } : { type: "candidate", to: id, candidate: "" });
     });
     pc.addEventListener("track", (event) => {
       const remote = $("remote");
@@ -218,6 +323,9 @@
 
   async function onOffer(message) {
     let peer = state.peers.get(message.from);
+    const collision = Boolean(peer) && peer.pc.signalingState !== "stable";
+    if (collision && !isPolite(message.from)) return; // our offer wins: theirs is ignored
+    if (collision && message.restart) await peer.pc.setLocalDescription({ type: "rollback" });
     if (!peer || !message.restart) {
       dropPeer(message.from);
       peer = newPeer(message.from, false);
@@ -234,7 +342,12 @@
     const peer = state.peers.get(message.from);
     if (!peer) return;
     const candidate = message.candidate
-      ? { candidate: message.candidate, sdpMid: message.sdpMid, sdpMLineIndex: message.sdpMLineIndex }
+      ? {
+          candidate: message.candidate,
+          sdpMid: message.sdpMid ?? null,
+          sdpMLineIndex: message.sdpMLineIndex ?? null,
+          usernameFragment: message.usernameFragment ?? null,
+        }
       : null;
     if (!peer.pc.remoteDescription) {
       peer.pendingCandidates.push(candidate);
@@ -394,9 +507,10 @@
     }
   }
 
-  function endCall(sayBye) {
+  function endCall(sayBye, reason) {
     if (state.ended) return;
     state.ended = true;
+    stopKeepalive();
     if (sayBye) send({ type: "bye" });
     for (const id of [...state.peers.keys()]) dropPeer(id);
     if (state.stream) state.stream.getTracks().forEach((t) => t.stop());
@@ -405,8 +519,19 @@
     $("stage").hidden = true;
     $("lobby").hidden = true;
     $("ended").hidden = false;
+    if (reason) endedReason(reason);
     $("ended").focus();
     root.dataset.ended = "true";
+  }
+
+  function endedReason(message) {
+    let note = $("ended-reason");
+    if (!note) {
+      note = document.createElement("p");
+      note.id = "ended-reason";
+      $("ended-title").after(note);
+    }
+    note.textContent = message;
   }
 
   // ---------- controls
