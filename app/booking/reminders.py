@@ -23,7 +23,7 @@ from app.booking import notify
 from app.booking import repository as repo
 from app.booking.models import Appointment, AppointmentStatus
 from app.consultation import service as consultation
-from app.core.db import Database
+from app.core.db import Database, write_transaction
 from app.core.events import run_after_commit
 from app.core.mail import Postman
 from app.core.periodic import Periodic
@@ -72,16 +72,17 @@ class ReminderScheduler(Periodic):
         """Send every reminder that is due now; returns how many were sent."""
         now = self.clock()
         sent = 0
-        async with self.db.sessions() as session:
+        # SQLite's write lock first: reading, then marking, must not meet another writer half-way.
+        async with write_transaction(self.db) as session:
             for kind, lead in WINDOWS:
                 for appointment in await repo.due_reminders(session, kind, now, lead):
                     assert appointment.id is not None
-                    setattr(appointment, f"reminder_{kind}_sent_at", now)
-                    session.add(appointment)
                     store = await stores.get_store(session, store_id=appointment.store_id)
                     held = await consultation.call_took_place(
                         session, appointment_id=appointment.id
                     )
+                    setattr(appointment, f"reminder_{kind}_sent_at", now)
+                    session.add(appointment)
                     if not still_true(
                         kind, appointment, now, zone=ZoneInfo(store.time_zone), call_held=held
                     ):
@@ -97,5 +98,4 @@ class ReminderScheduler(Periodic):
             await session.flush()
             # Hand the mail over before the marks commit: a failure leaves them unmarked.
             await run_after_commit(session, strict=True)
-            await session.commit()
         return sent

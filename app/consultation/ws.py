@@ -23,7 +23,7 @@ from app.booking.models import Appointment
 from app.consultation import service as consultation
 from app.consultation.window import CallWindow, call_window
 from app.core.config import Settings
-from app.core.db import transaction
+from app.core.db import transaction, write_transaction
 from app.core.errors import AppError
 from app.core.types import utcnow
 from app.core.websockets import origin_allowed
@@ -183,7 +183,7 @@ class _Connection:
                 await self._send_ice()
             elif isinstance(message, Admit):
                 await self.registry.room(self.room_id).admit(self.peer, message)
-                async with transaction(self.websocket.app.state.db) as session:
+                async with write_transaction(self.websocket.app.state.db) as session:
                     # The call took place: its wrap-up may be written even before the start.
                     await consultation.record_call(
                         session, appointment_id=self.appointment_id, now=utcnow()
