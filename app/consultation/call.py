@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
@@ -16,6 +18,7 @@ from app.core.i18n import format_datetime, get_locale
 from app.core.templating import render
 from app.core.types import IdPath, utcnow
 from app.wardrobe.closet import service as closet
+from app.wardrobe.closet import vocabulary as vocab
 
 router = APIRouter(include_in_schema=False)
 
@@ -69,6 +72,17 @@ async def call_page(
             "window_state": window.state(utcnow()),
             "opens_at": format_datetime(window.opens_at, view.time_zone, user.locale),
             "wardrobe_panel": wardrobe_panel,
+            "snapshot": _snapshot_choices(get_locale()) if role != "customer" else None,
         }
         | ({"chat": True, **chat_panel} if chat_panel else {"chat": False}),
     )
+
+
+def _snapshot_choices(locale: str) -> dict[str, Any]:
+    """What the stylist picks from when she files a snapshot: slot and colour, as the customer's
+    own closet form offers them, plus the kinds of item, to guess the slot from the label."""
+    return {
+        "slots": [(s.code, s.label(locale)) for s in vocab.SLOTS],
+        "colours": [(c.code, c.label(locale), c.rgb) for c in vocab.COLOURS],
+        "kinds": [[c.ja, c.en, c.slot] for c in vocab.CATEGORIES],
+    }

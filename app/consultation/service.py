@@ -24,6 +24,7 @@ from app.core.i18n import gettext as _
 from app.store import service as stores
 from app.wardrobe import service as wardrobe
 from app.wardrobe.closet import service as closet
+from app.wardrobe.closet import vocabulary as vocab
 from app.wardrobe.models import OwnedItem
 from app.wardrobe.schemas import OwnedItemIn
 
@@ -276,6 +277,9 @@ async def take_snapshot(
         raise CallNotOpen(
             _("Closet photos can be saved only while the call is open."), field="image"
         )
+    palette = vocab.COLOUR_BY_CODE.get((data.colour_name or "").strip().lower())
+    if palette is not None:  # a named colour is the palette's shade, as in the customer's own form
+        data = data.model_copy(update={"colour_name": palette.code, "colour_rgb": palette.rgb})
     return await wardrobe.add_closet_snapshot(
         session,
         customer_id=appointment.customer_id,

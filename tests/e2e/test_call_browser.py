@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 from datetime import timedelta
 
+import pytest
 from playwright.async_api import Browser, Page, expect
 from sqlmodel import select
 
@@ -14,6 +15,7 @@ from app.booking.models import Appointment, Service
 from app.core.db import Database, create_engine
 from app.core.types import utcnow
 from app.demo.loader import DEMO_PASSWORD
+from app.wardrobe.models import OwnedItem
 from tests.e2e.conftest import LiveServer, open_tab
 from tests.e2e.test_accounts_browser import log_in
 from tests.factories import make_appointment
@@ -41,6 +43,16 @@ async def _appointment_starting_soon(live_server: LiveServer) -> int:
     await db.dispose()
     assert appointment_id is not None
     return appointment_id
+
+
+async def _owned_snapshot(live_server: LiveServer, appointment_id: int) -> tuple:
+    """The snapshot saved from this call, as the customer's wardrobe files it."""
+    db = Database(create_engine(live_server.settings.database_url))
+    async with db.sessions() as session:
+        statement = select(OwnedItem).where(OwnedItem.appointment_id == appointment_id)
+        [item] = (await session.exec(statement)).all()
+    await db.dispose()
+    return (item.label, item.slot, item.colour_name, item.colour_rgb)
 
 
 async def _poll(page: Page, script: str, deadline_seconds: float = 30.0) -> object:
@@ -145,12 +157,26 @@ class TestConsultationCall:
             await stylist.page.locator("#share-button").click()
             await expect(customer.page.locator("#remote-state")).not_to_contain_text("画面を共有中")
 
-            # The stylist keeps a still of the garment the customer holds up.
+            # The stylist keeps a still of the garment the customer holds up, and files it:
+            # the colour is suggested from the still, the slot from what she calls it.
+            await stylist.page.locator("#snapshot-capture").click()
+            await expect(stylist.page.locator("#snapshot-preview")).to_be_visible()
+            suggested = await stylist.page.locator("#snapshot-colour").input_value()
+            assert suggested != ""  # prefilled from the frame
+            await expect(stylist.page.locator("#snapshot-colour-hint")).to_contain_text("写真から")
+            await stylist.page.locator("#snapshot-form button[type=submit]").click()
+            await expect(stylist.page.locator("#snapshot-status")).to_contain_text("何のアイテムか")
             await stylist.page.locator("#snapshot-label").fill("紺のウールコート")
+            await expect(stylist.page.locator("#snapshot-slot")).to_have_value("outerwear")
+            await stylist.page.locator("#snapshot-colour").select_option(label="ネイビー")
+            await stylist.shot("call-snapshot-file-desktop")
             await stylist.page.locator("#snapshot-form button[type=submit]").click()
             await expect(stylist.page.locator("#snapshot-status")).to_have_text(
                 "お客様のクローゼットに保存しました。"
             )
+            await expect(stylist.page.locator("#snapshot-details")).to_be_hidden()
+            filed = await _owned_snapshot(live_server, appointment_id)
+            assert filed == ("紺のウールコート", "outerwear", "navy", "#1f2a44")
 
             # Muting is seen on the other side.
             await customer.page.locator("#mute-button").click()
@@ -190,9 +216,12 @@ class TestConsultationCall:
             await expect(stylist.page.locator("main")).to_contain_text(
                 "クローゼットを見てもらえて安心しました"
             )
-            # The snapshot is in the customer's wardrobe on their profile.
+            # The snapshot is in the customer's wardrobe on their profile, under outerwear.
             await customer.page.goto(f"{base}/me/profile")
             await expect(customer.page.locator("main")).to_contain_text("紺のウールコート")
+            await customer.page.goto(f"{base}/me/wardrobe")
+            outerwear = customer.page.locator("section:has(h2#slot-outerwear)")
+            await expect(outerwear).to_contain_text("紺のウールコート")
             await customer.shot("call-profile-wardrobe-phone")
         finally:
             await customer.context.close()
@@ -221,3 +250,98 @@ class TestConsultationCall:
             await expect(customer.page.locator("#join-button")).to_have_count(0)
         finally:
             await customer.context.close()
+
+
+LAYOUT_STYLIST = "shota.takahashi@kinari.example"  # a pair no other call test uses
+SIZES = {"phone": {"width": 390, "height": 844}, "desktop": {"width": 1280, "height": 800}}
+
+# Where an element starts on the page (not the scrolled viewport), and the viewport's height.
+TOP_ON_PAGE = """(id) => {
+  const el = document.getElementById(id);
+  const box = el.getBoundingClientRect();
+  return {top: box.top + window.scrollY, height: box.height, viewport: window.innerHeight};
+}"""
+PLAYING = """(id) => {
+  const v = document.getElementById(id);
+  return Boolean(v && v.srcObject && !v.paused && v.readyState >= 2 && v.videoWidth > 0);
+}"""
+
+
+async def _session_of(live_server: LiveServer, stylist_email: str, start_in: timedelta) -> int:
+    db = Database(create_engine(live_server.settings.database_url))
+    async with db.sessions() as session:
+        customer = (await session.exec(select(User).where(User.email == CUSTOMER))).one()
+        stylist = (await session.exec(select(User).where(User.email == stylist_email))).one()
+        service = (await session.exec(select(Service))).first()
+        assert service is not None
+        appointment = await make_appointment(
+            session, customer=customer, stylist=stylist, service=service, start=utcnow() + start_in
+        )
+        await session.commit()
+        appointment_id = appointment.id
+    await db.dispose()
+    assert appointment_id is not None
+    return appointment_id
+
+
+async def _in_first_screen(page: Page, element_id: str) -> None:
+    where = await page.evaluate(TOP_ON_PAGE, element_id)
+    assert where["height"] > 0, f"#{element_id} is not shown"
+    assert where["top"] < where["viewport"] * 0.6, f"#{element_id} starts {where} down the page"
+
+
+class TestCallLayout:
+    @pytest.mark.parametrize("size", ["desktop", "phone"])
+    async def test_video_stays_on_top_and_the_self_view_plays_then_an_early_call_can_be_wrapped_up(
+        self, live_server: LiveServer, browser: Browser, size: str
+    ) -> None:
+        base = live_server.base_url
+        # Eight minutes before the start: the call is open (it opens ten minutes early).
+        appointment_id = await _session_of(live_server, LAYOUT_STYLIST, timedelta(minutes=8))
+        stylist = await open_tab(browser, locale="ja", phone=size == "phone")
+        customer = await open_tab(browser, locale="ja", phone=True)
+        await stylist.page.set_viewport_size(SIZES[size])
+        try:
+            await log_in(stylist.page, base, LAYOUT_STYLIST, DEMO_PASSWORD)
+            await log_in(customer.page, base, CUSTOMER, DEMO_PASSWORD)
+            for tab in (stylist, customer):
+                tab.problems.clear()  # this test is about the call page
+            await stylist.page.goto(f"{base}/appointments/{appointment_id}/call")
+            await expect(stylist.page.locator("#join-button")).to_be_enabled()
+            await _in_first_screen(stylist.page, "preview")
+            await _poll(stylist.page, f"() => ({PLAYING})('preview')")
+            await stylist.shot(f"call-lobby-{size}")
+
+            await stylist.page.locator("#join-button").click()
+            await expect(stylist.page.locator("#stage")).to_be_visible()
+            await _in_first_screen(stylist.page, "remote")
+            await _poll(stylist.page, f"() => ({PLAYING})('local')")  # the self-view is live
+            await customer.page.goto(f"{base}/appointments/{appointment_id}/call")
+            await customer.page.locator("#join-button").click()
+            await stylist.page.locator("#waiting-list button").click()
+            await _poll(stylist.page, CONNECTED)
+            await _poll(stylist.page, f"() => ({PLAYING})('remote')")
+            await _poll(stylist.page, f"() => ({PLAYING})('local')")
+            await _in_first_screen(stylist.page, "remote")
+            await stylist.shot(f"call-connected-{size}")
+
+            await stylist.page.locator("#hangup-button").click()
+            await expect(stylist.page.locator("#ended")).to_be_visible()
+            await stylist.page.evaluate("() => window.scrollTo(0, 0)")
+            await _in_first_screen(stylist.page, "ended")
+            await stylist.shot(f"call-ended-{size}")
+            for tab in (stylist, customer):
+                assert tab.problems == [], tab.problems
+            # Hung up before the start: the wrap-up is open, as the call took place.
+            await stylist.page.locator("#ended a.button").click()
+            await stylist.page.locator("#f-summary").fill(
+                "開始前に通話、紺のスカートに合うトップスを提案"
+            )
+            await stylist.page.locator("input[name=outcome]").first.check()
+            await stylist.page.locator("form[action$='/wrapup'] button[type=submit]").click()
+            await expect(stylist.page.locator("main")).to_contain_text(
+                "開始前に通話、紺のスカートに合うトップスを提案"
+            )
+        finally:
+            await customer.context.close()
+            await stylist.context.close()

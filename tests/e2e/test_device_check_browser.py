@@ -72,6 +72,17 @@ class TestDeviceCheck:
         assert await page.locator("#camera-select option").count() >= 1
         assert await page.locator("#microphone-select option").count() >= 1
         assert await page.evaluate("document.getElementById('echo-video').videoWidth") > 0
+        # The preview plays (not a black, paused picture) and is on the first screen.
+        shown = await page.evaluate(
+            """() => {
+              const v = document.getElementById("echo-video");
+              const box = v.getBoundingClientRect();
+              return {playing: !v.paused && v.readyState >= 2, muted: v.muted,
+                      top: box.top + window.scrollY, viewport: window.innerHeight};
+            }"""
+        )
+        assert shown["playing"] and shown["muted"], shown
+        assert shown["top"] < shown["viewport"], shown
         await tab.shot("device_check_ja_phone")
 
         # Leaving the page ends the check: the camera is released and nothing errs on the way.

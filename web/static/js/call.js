@@ -39,6 +39,15 @@
 
   // ---------- devices and the lobby preview
 
+  // A preview or self-view keeps playing: set its stream, then ask it to play. Again each time it
+  // is shown, since a browser may pause a video that was hidden or moved (a black self-view).
+  function play(video, stream) {
+    if (!video) return;
+    if (stream !== undefined && video.srcObject !== stream) video.srcObject = stream;
+    if (video.id !== "remote") video.muted = true; // our own sound never plays back
+    if (video.srcObject && video.paused) video.play().catch(() => {});
+  }
+
   async function openDevices() {
     const camera = $("camera-select").value;
     const mic = $("mic-select").value;
@@ -55,8 +64,8 @@
       $("device-note").textContent =
         error && error.name === "NotAllowedError" ? text.need_permission : text.no_devices;
     }
-    $("preview").srcObject = state.stream;
-    $("local").srcObject = state.stream;
+    play($("preview"), state.stream);
+    play($("local"), state.screen ? $("local").srcObject : state.stream);
     await listDevices();
     $("join-button").disabled = false;
     for (const peer of state.peers.values()) await sendTracks(peer.pc);
@@ -290,8 +299,7 @@
       send(c ? { type: "candidate", to: id, ...c.toJSON() } : { type: "candidate", to: id, candidate: "" });
     });
     pc.addEventListener("track", (event) => {
-      const remote = $("remote");
-      if (remote.srcObject !== event.streams[0]) remote.srcObject = event.streams[0];
+      play($("remote"), event.streams[0]);
     });
     pc.addEventListener("connectionstatechange", () => onConnectionState(peer));
     return peer;
@@ -416,6 +424,8 @@
     state.admitted = true;
     $("lobby").hidden = true;
     $("stage").hidden = false;
+    play($("local"));
+    play($("remote"));
     $("remote-state").textContent = alone ? text.not_here_yet : "";
     sendMediaState();
   }
@@ -577,7 +587,7 @@
       state.screen = display.getVideoTracks()[0];
       state.screen.addEventListener("ended", stopShare);
       for (const peer of state.peers.values()) await sendTracks(peer.pc);
-      $("local").srcObject = display;
+      play($("local"), display);
       $("share-button").setAttribute("aria-pressed", "true");
       $("share-button").textContent = text.stop_share;
       sendMediaState();
@@ -591,14 +601,67 @@
     state.screen.stop();
     state.screen = null;
     for (const peer of state.peers.values()) await sendTracks(peer.pc);
-    $("local").srcObject = state.stream;
+    play($("local"), state.stream);
     $("share-button").setAttribute("aria-pressed", "false");
     $("share-button").textContent = text.share;
     sendMediaState();
   }
 
-  async function saveSnapshot(event) {
-    event.preventDefault();
+  // ---------- the closet snapshot: take a still, file it by slot and colour, save it
+
+  const snap = { canvas: null, slotChosen: false };
+
+  // The palette colour most of the still's middle is closest to: the garment held up to the
+  // camera fills the middle; the edges are the room. "Redmean" distance, cheap and close to the eye.
+  function dominantColour(canvas) {
+    const options = [...$("snapshot-colour").options].filter((o) => o.dataset.rgb);
+    const palette = options.map((o) => {
+      const hex = o.dataset.rgb.slice(1);
+      return { code: o.value, rgb: [0, 2, 4].map((i) => parseInt(hex.slice(i, i + 2), 16)) };
+    });
+    const small = document.createElement("canvas");
+    small.width = 48;
+    small.height = 36;
+    const ctx = small.getContext("2d");
+    ctx.drawImage(canvas, canvas.width * 0.25, canvas.height * 0.2, canvas.width * 0.5, canvas.height * 0.6, 0, 0, 48, 36);
+    const data = ctx.getImageData(0, 0, 48, 36).data;
+    const votes = new Map();
+    for (let i = 0; i < data.length; i += 4) {
+      let best = null;
+      let bestDistance = Infinity;
+      for (const colour of palette) {
+        const r = (data[i] + colour.rgb[0]) / 2;
+        const dr = data[i] - colour.rgb[0];
+        const dg = data[i + 1] - colour.rgb[1];
+        const db = data[i + 2] - colour.rgb[2];
+        const distance = (2 + r / 256) * dr * dr + 4 * dg * dg + (2 + (255 - r) / 256) * db * db;
+        if (distance < bestDistance) {
+          bestDistance = distance;
+          best = colour.code;
+        }
+      }
+      votes.set(best, (votes.get(best) || 0) + 1);
+    }
+    let winner = "";
+    for (const [code, count] of votes) if (!winner || count > votes.get(winner)) winner = code;
+    return winner;
+  }
+
+  function showSwatch() {
+    const option = $("snapshot-colour").selectedOptions[0];
+    $("snapshot-swatch").style.background = option && option.dataset.rgb ? option.dataset.rgb : "transparent";
+  }
+
+  // "紺のウールコート" → outerwear: the first kind of item named in the label, until she picks one.
+  function guessSlot() {
+    if (snap.slotChosen) return;
+    const label = $("snapshot-label").value.toLowerCase();
+    const kinds = JSON.parse($("snapshot-kinds").textContent);
+    const found = kinds.find(([ja, en]) => label.includes(ja) || label.includes(en.toLowerCase()));
+    if (found) $("snapshot-slot").value = found[2];
+  }
+
+  function takeStill() {
     const video = $("remote");
     const status = $("snapshot-status");
     if (!video.videoWidth) {
@@ -609,17 +672,63 @@
     canvas.width = video.videoWidth;
     canvas.height = video.videoHeight;
     canvas.getContext("2d").drawImage(video, 0, 0);
-    const blob = await new Promise((resolve) => canvas.toBlob(resolve, "image/jpeg", 0.9));
+    snap.canvas = canvas;
+    $("snapshot-preview").src = canvas.toDataURL("image/jpeg", 0.8);
+    const colour = dominantColour(canvas);
+    $("snapshot-colour").value = colour;
+    showSwatch();
+    const option = $("snapshot-colour").selectedOptions[0];
+    $("snapshot-colour-hint").textContent = colour ? text.snapshot_suggested.replace("{colour}", option.textContent) : "";
+    status.textContent = "";
+    $("snapshot-details").hidden = false;
+    $("snapshot-capture").hidden = true;
+    $("snapshot-label").focus();
+  }
+
+  function resetSnapshot() {
+    snap.canvas = null;
+    snap.slotChosen = false;
+    $("snapshot-form").reset();
+    $("snapshot-colour-hint").textContent = "";
+    showSwatch();
+    $("snapshot-details").hidden = true;
+    $("snapshot-capture").hidden = false;
+  }
+
+  async function saveSnapshot(event) {
+    event.preventDefault();
+    const status = $("snapshot-status");
+    const missing = [
+      ["snapshot-label", text.snapshot_need_label],
+      ["snapshot-slot", text.snapshot_need_slot],
+      ["snapshot-colour", text.snapshot_need_colour],
+    ].find(([id]) => !$(id).value.trim());
+    for (const id of ["snapshot-label", "snapshot-slot", "snapshot-colour"]) {
+      $(id).setAttribute("aria-invalid", String(Boolean(missing && missing[0] === id)));
+    }
+    if (missing) {
+      status.textContent = missing[1];
+      $(missing[0]).focus();
+      return;
+    }
+    if (!snap.canvas) return;
+    status.textContent = text.snapshot_saving;
+    const blob = await new Promise((resolve) => snap.canvas.toBlob(resolve, "image/jpeg", 0.9));
+    const colour = $("snapshot-colour").selectedOptions[0];
     const form = new FormData();
-    form.append("label", $("snapshot-label").value);
+    form.append("label", $("snapshot-label").value.trim());
+    form.append("slot", $("snapshot-slot").value);
+    form.append("colour_name", colour.value);
+    form.append("colour_rgb", colour.dataset.rgb);
     form.append("image", blob, "snapshot.jpg");
     const response = await window.ccFetch(`/api/v1/appointments/${appointment}/snapshots`, {
       method: "POST",
       body: form,
     });
     if (response.ok) {
+      resetSnapshot();
       status.textContent = text.snapshot_saved;
-      $("snapshot-label").value = "";
+      $("snapshot-capture").focus();
     } else {
       const problem = await response.json().catch(() => ({}));
       status.textContent = problem.detail || text.snapshot_failed;
@@ -639,7 +748,17 @@
   $("share-button").addEventListener("click", toggleShare);
   $("hangup-button").addEventListener("click", () => endCall(true));
   const snapshot = $("snapshot-form");
-  if (snapshot) snapshot.addEventListener("submit", saveSnapshot);
+  if (snapshot) {
+    snapshot.addEventListener("submit", saveSnapshot);
+    $("snapshot-capture").addEventListener("click", takeStill);
+    $("snapshot-retake").addEventListener("click", takeStill);
+    $("snapshot-label").addEventListener("input", guessSlot);
+    $("snapshot-slot").addEventListener("change", () => (snap.slotChosen = true));
+    $("snapshot-colour").addEventListener("change", () => {
+      showSwatch();
+      $("snapshot-colour-hint").textContent = "";
+    });
+  }
   setInterval(measureQuality, 2000);
   openDevices();
 })();

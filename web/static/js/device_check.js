@@ -155,6 +155,7 @@
       // Chromium feeds remote audio to Web Audio only while a media element plays it: the muted
       // video element plays the whole echoed stream.
       if (video.srcObject !== check.remote) video.srcObject = check.remote;
+      video.play().catch(() => {}); // keep the preview playing (a new source may leave it paused)
       // The level now comes from the echoed sound: proof that the server heard the microphone.
       if (event.track.kind === "audio") meterFrom(check.remote);
     });
@@ -249,6 +250,8 @@
     if (!camera && !microphone) return;
 
     video.srcObject = stream; // the local picture until the echo arrives
+    video.muted = true;
+    video.play().catch(() => {});
     meterFrom(stream);
     check.ticker = setInterval(tick, 100);
     later(() => {
