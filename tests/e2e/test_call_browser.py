@@ -166,7 +166,14 @@ class TestConsultationCall:
             await expect(stylist.page.locator("#snapshot-colour-hint")).to_contain_text("写真から")
             await stylist.page.locator("#snapshot-form button[type=submit]").click()
             await expect(stylist.page.locator("#snapshot-status")).to_contain_text("何のアイテムか")
+            await expect(stylist.page.locator("#snapshot-label")).to_have_attribute(
+                "aria-invalid", "true"
+            )
             await stylist.page.locator("#snapshot-label").fill("紺のウールコート")
+            await expect(stylist.page.locator("#snapshot-label")).to_have_attribute(
+                "aria-invalid", "false"
+            )
+            await expect(stylist.page.locator("#snapshot-status")).to_have_text("")
             await expect(stylist.page.locator("#snapshot-slot")).to_have_value("outerwear")
             await stylist.page.locator("#snapshot-colour").select_option(label="ネイビー")
             await stylist.shot("call-snapshot-file-desktop")
@@ -310,7 +317,7 @@ class TestCallLayout:
             await expect(stylist.page.locator("#join-button")).to_be_enabled()
             await _in_first_screen(stylist.page, "preview")
             await _poll(stylist.page, f"() => ({PLAYING})('preview')")
-            await stylist.shot(f"call-lobby-{size}")
+            await stylist.shot(f"call-layout-lobby-{size}")
 
             await stylist.page.locator("#join-button").click()
             await expect(stylist.page.locator("#stage")).to_be_visible()
@@ -323,13 +330,31 @@ class TestCallLayout:
             await _poll(stylist.page, f"() => ({PLAYING})('remote')")
             await _poll(stylist.page, f"() => ({PLAYING})('local')")
             await _in_first_screen(stylist.page, "remote")
-            await stylist.shot(f"call-connected-{size}")
+            await stylist.shot(f"call-layout-connected-{size}")
+            # Nothing pushes the page sideways (the staff panels once made a phone 442 px wide).
+            widths = await stylist.page.evaluate(
+                "() => [document.documentElement.scrollWidth, window.innerWidth]"
+            )
+            assert widths[0] <= widths[1], widths
+            # A snapshot on this screen size too: taken, filed by slot and colour, saved.
+            await stylist.page.locator("#snapshot-capture").click()
+            await stylist.page.locator("#snapshot-label").fill("ベージュのトレンチコート")
+            await expect(stylist.page.locator("#snapshot-slot")).to_have_value("outerwear")
+            await stylist.page.locator("#snapshot-colour").select_option(label="ベージュ")
+            await stylist.page.locator("#snapshot-details").scroll_into_view_if_needed()
+            await stylist.shot(f"call-layout-snapshot-{size}")
+            await stylist.page.locator("#snapshot-form button[type=submit]").click()
+            await expect(stylist.page.locator("#snapshot-status")).to_have_text(
+                "お客様のクローゼットに保存しました。"
+            )
+            filed = await _owned_snapshot(live_server, appointment_id)
+            assert filed == ("ベージュのトレンチコート", "outerwear", "beige", "#d8c3a5")
 
             await stylist.page.locator("#hangup-button").click()
             await expect(stylist.page.locator("#ended")).to_be_visible()
             await stylist.page.evaluate("() => window.scrollTo(0, 0)")
             await _in_first_screen(stylist.page, "ended")
-            await stylist.shot(f"call-ended-{size}")
+            await stylist.shot(f"call-layout-ended-{size}")
             for tab in (stylist, customer):
                 assert tab.problems == [], tab.problems
             # Hung up before the start: the wrap-up is open, as the call took place.

@@ -758,6 +758,17 @@
       showSwatch();
       $("snapshot-colour-hint").textContent = "";
     });
+    // Once a missing field is filled in, its mark and message go.
+    const needs = [text.snapshot_need_label, text.snapshot_need_slot, text.snapshot_need_colour];
+    for (const id of ["snapshot-label", "snapshot-slot", "snapshot-colour"]) {
+      const clear = () => {
+        if (!$(id).value.trim()) return;
+        $(id).setAttribute("aria-invalid", "false");
+        if (needs.includes($("snapshot-status").textContent)) $("snapshot-status").textContent = "";
+      };
+      $(id).addEventListener("input", clear);
+      $(id).addEventListener("change", clear);
+    }
   }
   setInterval(measureQuality, 2000);
   openDevices();
