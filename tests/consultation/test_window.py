@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from app.booking.models import Appointment, AppointmentStatus
-from app.consultation.window import call_window
+from app.consultation.window import call_window, has_begun
 
 START = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
 
@@ -53,3 +53,19 @@ def test_an_appointment_no_longer_booked_is_closed_even_at_its_time(
     window = call_window(_appointment(status), opens_before=10, grace_after=30)
     assert window.state(START) == "closed"
     assert not window.is_open(START)
+
+
+@pytest.mark.parametrize(
+    ("now", "call_held", "begun"),
+    [
+        (START - timedelta(minutes=8), False, False),  # early, no call yet: not begun
+        (START - timedelta(minutes=8), True, True),  # the call ended at 11:52 for 12:00
+        (START, False, True),  # the start itself
+        (START + timedelta(minutes=5), False, True),
+        (START - timedelta(days=1), True, True),  # the record decides, whatever the clock
+    ],
+)
+def test_a_session_has_begun_once_started_or_once_its_call_took_place(
+    now: datetime, call_held: bool, begun: bool
+) -> None:
+    assert has_begun(_appointment(), now, call_held=call_held) is begun

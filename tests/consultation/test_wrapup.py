@@ -528,6 +528,7 @@ class TestAfterAnEarlyCall:
             page = await stylist.get(f"/appointments/{early['called']}")
             assert f'href="/appointments/{early["called"]}/wrapup"' in page.text
             assert f'action="/appointments/{early["called"]}/complete"' in page.text
+            assert f'action="/appointments/{early["called"]}/no-show"' not in page.text  # she came
             form = await stylist.get(f"/appointments/{early['called']}/wrapup")
             assert form.status_code == 200
             saved = await put(stylist, wrap_url_of(early["called"]), GOOD_WRAP)
