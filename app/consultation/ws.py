@@ -182,12 +182,15 @@ class _Connection:
             elif isinstance(message, RefreshIce):
                 await self._send_ice()
             elif isinstance(message, Admit):
+                if self.peer.is_staff and self.peer.admitted:
+                    # The call takes place: its wrap-up may be written even before the start.
+                    # Stored before the admission goes out, so whoever reacts to "admitted"
+                    # finds it (and no write of ours lands in the middle of theirs).
+                    async with write_transaction(self.websocket.app.state.db) as session:
+                        await consultation.record_call(
+                            session, appointment_id=self.appointment_id, now=utcnow()
+                        )
                 await self.registry.room(self.room_id).admit(self.peer, message)
-                async with write_transaction(self.websocket.app.state.db) as session:
-                    # The call took place: its wrap-up may be written even before the start.
-                    await consultation.record_call(
-                        session, appointment_id=self.appointment_id, now=utcnow()
-                    )
             else:
                 await self.registry.room(self.room_id).relay(self.peer, message)
                 if isinstance(message, Bye):
