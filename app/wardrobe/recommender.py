@@ -89,6 +89,9 @@ class Weights:
     # At most this share of a list (rounded up, at least 1) comes from one slot: a bag or a coat
     # that suits many outfits counts one new outfit per outfit, and a list of 20 bags helps nobody.
     max_share_per_slot: float = 0.4
+    # ... and a list spans at least this many slots when candidates of that many slots unlock
+    # an outfit: the best of a missing slot replaces the lowest-ranked pick of a crowded one.
+    min_slots: int = 3
 
 
 DEFAULT_WEIGHTS = Weights()
@@ -135,6 +138,8 @@ class Recommendation:
     examples: tuple[tuple[int, ...], ...]  # up to 3 outfits (ids incl. the candidate), slot order
     compatibility: float  # mean pair score with the owned items it is compatible with
     score: float
+    pair_counts: tuple[int, ...] = ()  # per pairs_with item: unlocked outfits holding both
+    pair_scores: tuple[float, ...] = ()  # per pairs_with item: how well the two go together
 
 
 # ---- the rules, one pair at a time (readable; the vectorised path below must agree)
@@ -1023,21 +1028,55 @@ def _figures(
 
 
 def top(
-    evaluation: Evaluation, limit: int, min_unlocked: int = 1, max_per_slot: int | None = None
+    evaluation: Evaluation,
+    limit: int,
+    min_unlocked: int = 1,
+    max_per_slot: int | None = None,
+    min_slots: int | None = None,
 ) -> np.ndarray:
-    """Positions of the best ``limit`` eligible candidates: highest score, then lowest id; at most
-    ``max_per_slot`` from one slot (default: ``Weights.max_share_per_slot`` of ``limit``)."""
+    """Positions of the best ``limit`` eligible candidates: highest score (true counts), then
+    lowest id; at most ``max_per_slot`` from one slot (default: ``Weights.max_share_per_slot`` of
+    ``limit``), and at least ``min_slots`` slots (default ``Weights.min_slots``) when candidates
+    of that many slots are eligible."""
     if limit <= 0:
         return np.zeros(0, dtype=np.int64)
+    weights: Weights = evaluation._state["index"].weights  # type: ignore[attr-defined]
     if max_per_slot is None:
-        share = evaluation._state["index"].weights.max_share_per_slot  # type: ignore[attr-defined]
-        max_per_slot = max(1, math.ceil(limit * share))
+        max_per_slot = max(1, math.ceil(limit * weights.max_share_per_slot))
     eligible = evaluation.considered & ~evaluation.duplicate & (evaluation.unlocked >= min_unlocked)
     chosen = [
         _best_of(evaluation, np.flatnonzero(eligible & (evaluation.slot == code)), max_per_slot)
         for code in np.unique(evaluation.slot[eligible])
     ]
-    return _best_of(evaluation, np.concatenate([np.zeros(0, dtype=np.int64), *chosen]), limit)
+    picked = _best_of(evaluation, np.concatenate([np.zeros(0, dtype=np.int64), *chosen]), limit)
+    wanted = min(weights.min_slots if min_slots is None else min_slots, len(chosen), limit)
+    return _spread(evaluation, picked, chosen, wanted)
+
+
+def _spread(
+    evaluation: Evaluation, picked: np.ndarray, per_slot: list[np.ndarray], wanted: int
+) -> np.ndarray:
+    """``picked`` made to span ``wanted`` slots: each missing slot's best candidate (the best
+    slots first) takes the place of the lowest-ranked pick from a slot holding more than one.
+
+    The order stays by score: a pick brought in for variety ranks where its own score puts it."""
+    result = [int(p) for p in picked]
+    present = {int(evaluation.slot[p]) for p in result}
+    missing = sorted(
+        (g for g in per_slot if g.size and int(evaluation.slot[g[0]]) not in present),
+        key=lambda g: (-evaluation.score[g[0]], evaluation.ids[g[0]]),
+    )
+    for group in missing[: max(0, wanted - len(present))]:
+        counts: dict[int, int] = {}
+        for p in result:
+            counts[int(evaluation.slot[p])] = counts.get(int(evaluation.slot[p]), 0) + 1
+        crowded = [k for k, p in enumerate(result) if counts[int(evaluation.slot[p])] > 1]
+        if not crowded:
+            break
+        result.pop(crowded[-1])
+        result.append(int(group[0]))
+    out = np.array(result, dtype=np.int64)
+    return out[np.lexsort((evaluation.ids[out], -evaluation.score[out]))]
 
 
 def _best_of(evaluation: Evaluation, pool: np.ndarray, limit: int) -> np.ndarray:
@@ -1058,6 +1097,7 @@ def recommend(
     allowed_ids: Collection[int] | None = None,
     min_unlocked: int = 1,
     max_per_slot: int | None = None,
+    min_slots: int | None = None,
     weights: Weights = DEFAULT_WEIGHTS,
 ) -> list[Recommendation]:
     """The ``limit`` candidates that unlock the most new outfits with ``owned``, explained.
@@ -1070,7 +1110,7 @@ def recommend(
     evaluation = evaluate(
         owned, candidates, season=season, allowed_ids=allowed_ids, weights=weights
     )
-    return explain(evaluation, top(evaluation, limit, min_unlocked, max_per_slot))
+    return explain(evaluation, top(evaluation, limit, min_unlocked, max_per_slot, min_slots))
 
 
 # ---- explanations for the chosen few
@@ -1115,6 +1155,8 @@ def explain(evaluation: Evaluation, positions: Iterable[int]) -> list[Recommenda
                 examples=_examples(closet, g, neighbours, scores[k]) if members.size else (),
                 compatibility=float(evaluation.compatibility[p]),
                 score=float(evaluation.score[p]),
+                pair_counts=tuple(np.rint(part[members]).astype(np.int64).tolist()),
+                pair_scores=tuple(np.round(scores[k][members], 4).tolist()),
             )
         )
     return out

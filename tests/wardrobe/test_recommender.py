@@ -606,3 +606,62 @@ def check_against_brute_force(
             assert rec.pairs_with == expected["pairs_with"]
         else:
             assert evaluation.duplicate[k]
+
+
+# ---- issue 12: variety across slots, counts per partner
+
+
+def _gappy() -> tuple[list[Garment], list[Garment]]:
+    """Tops, bottoms, one pair of shoes and no bag or coat; bags and coats unlock the most."""
+    owned = [
+        g(1, "top"),
+        g(2, "top", colour_rgb=NAVY),
+        g(3, "bottom"),
+        g(4, "bottom", colour_rgb=BEIGE),
+    ]
+    owned.append(g(5, "shoes", colour_rgb=WHITE))
+    bags = [
+        g(100 + k, "bag", colour_rgb=c) for k, c in enumerate((BLACK, GREY, NAVY, BEIGE, WHITE))
+    ]
+    coats = [g(200 + k, "outerwear", colour_rgb=c) for k, c in enumerate((BLACK, GREY, NAVY))]
+    coats += [g(203, "outerwear", colour_rgb=BEIGE), g(204, "outerwear", colour_rgb=WHITE)]
+    shoes = [g(300, "shoes", colour_rgb=BLACK), g(301, "shoes", colour_rgb=BEIGE)]
+    return owned, bags + coats + shoes
+
+
+@pytest.mark.parametrize(
+    ("limit", "min_slots", "expected_slots"),
+    [(8, 3, 3), (8, 1, 2), (8, 5, 3), (3, 3, 3), (2, 3, 2), (1, 3, 1)],
+)
+def test_a_list_spans_the_slots_asked_for_when_candidates_allow(
+    limit: int, min_slots: int, expected_slots: int
+) -> None:
+    owned, catalog = _gappy()
+    recs = recommend(owned, catalog, limit=limit, min_slots=min_slots)
+    slots = {next(c.slot for c in catalog if c.id == r.candidate_id) for r in recs}
+    assert len(recs) == limit
+    assert len(slots) == expected_slots  # 3 slots are on offer: bags, coats, shoes
+    scores = [r.score for r in recs]
+    assert scores == sorted(scores, reverse=True)  # still in score order
+
+
+def test_variety_takes_the_place_of_the_weakest_pick_of_a_crowded_slot() -> None:
+    owned, catalog = _gappy()
+    plain = recommend(owned, catalog, limit=8, min_slots=1)
+    varied = recommend(owned, catalog, limit=8)
+    assert [r.candidate_id for r in varied if r.candidate_id < 300] == [
+        r.candidate_id for r in plain
+    ][:7]
+    assert [r.candidate_id for r in varied if r.candidate_id >= 300] == [300]
+    # The true counts stay: a bag suits each of the 4 outfits, a pair of shoes makes 4 more.
+    assert {r.candidate_id: r.outfits_unlocked for r in varied}[300] == 4
+    assert max(r.outfits_unlocked for r in varied) == varied[0].outfits_unlocked == 4
+
+
+def test_pair_counts_say_how_many_unlocked_outfits_hold_each_partner() -> None:
+    owned, catalog = _gappy()
+    (shoes,) = recommend(owned, [c for c in catalog if c.id == 300])
+    counts = dict(zip(shoes.pairs_with, shoes.pair_counts, strict=True))
+    assert counts == {1: 2, 2: 2, 3: 2, 4: 2}  # each top with 2 bottoms, each bottom with 2 tops
+    assert len(shoes.pair_scores) == len(shoes.pairs_with)
+    assert all(0 < s <= 1.35 for s in shoes.pair_scores)
