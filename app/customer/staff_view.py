@@ -8,7 +8,7 @@ with a colleague — but never another session's staff-only outcome.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -26,6 +26,7 @@ from app.wardrobe.closet import service as closet
 
 PAST_SESSIONS_SHOWN = 10
 PURCHASES_SHOWN = 20
+LOOKBOOK_CHOICES = 6  # sessions offered when the stylist picks which lookbook to add to
 
 
 @dataclass(frozen=True)
@@ -41,10 +42,18 @@ class CustomerForStaff:
     upcoming: list[booking_views.AppointmentView]
     past: list[SessionLine]  # newest first
     wardrobe: closet.StaffPanel
-    # The viewer's own latest session with the customer and their conversation: the advice
-    # panel sends outfits to that chat and builds that session's lookbook.
+    # The viewer's session whose lookbook "add to lookbook" fills: the one just held (the latest
+    # that has begun), None when none has (then the stylist picks among lookbook_choices).
     my_latest_appointment_id: int | None = None
     my_conversation_id: int | None = None
+    lookbook_choices: list[LookbookChoice] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class LookbookChoice:
+    appointment_id: int
+    label: str  # "12月3日(木) 13:00 · スタイリング相談"
+    held: bool  # it has begun (or is over): a lookbook is usually for such a session
 
 
 async def customer_for_staff(
@@ -89,7 +98,13 @@ async def customer_for_staff(
         if v.appointment.staff_id == viewer.id
         and v.appointment.status in (AppointmentStatus.booked, AppointmentStatus.completed)
     ]
-    latest = max(mine, key=lambda a: a.starts_at, default=None)
+    held = [v for v in mine if v.starts_at <= now]
+    latest = max(held, key=lambda a: a.starts_at, default=None)
+    by_id = {v.appointment.id: v for v in views}
+    choices = [
+        LookbookChoice(a.id, f"{by_id[a.id].when} · {by_id[a.id].service_name}", a.starts_at <= now)  # type: ignore[arg-type]
+        for a in sorted(mine, key=lambda a: a.starts_at, reverse=True)[:LOOKBOOK_CHOICES]
+    ]
     conversation = await chat.existing_conversation(session, viewer=viewer, customer_id=customer_id)
     return CustomerForStaff(
         profile=customers.public_profile(customer, profile),
@@ -99,4 +114,5 @@ async def customer_for_staff(
         wardrobe=wardrobe,
         my_latest_appointment_id=latest.id if latest else None,
         my_conversation_id=conversation.id if conversation else None,
+        lookbook_choices=choices,
     )

@@ -1,30 +1,38 @@
 """Recommendations for one customer: their active wardrobe and the catalog in stock in their sizes
 go into the pure recommender; what comes out is explained with their own items' names and pictures.
+
+The catalog side (items, the recommender's index, stock) comes from the process's
+``CatalogCache``: per request only the customer's own items are read.
 """
 
 from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any, Literal
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.accounts.models import User
 from app.core.errors import InvalidInput, NotFound
-from app.core.i18n import format_yen, ngettext
+from app.core.i18n import format_yen
 from app.core.i18n import gettext as _
 from app.customer import service as customers
 from app.customer.models import CustomerProfile
 from app.wardrobe import advice_repository as repo
-from app.wardrobe import recommender
+from app.wardrobe import advice_text, recommender
 from app.wardrobe import service as wardrobe
+from app.wardrobe.catalog_cache import CATALOG_OFFSET, CatalogCache, CatalogRecord, Snapshot
 from app.wardrobe.closet import sync as closet_sync
-from app.wardrobe.models import CatalogItem, OwnedItem
+from app.wardrobe.models import CatalogItem
 
 SEASONS = ("spring", "summer", "autumn", "winter")
 Season = Literal["spring", "summer", "autumn", "winter"]
 MAX_LIMIT = 50
+# An owned item as advice_repository.active_owned reads it: a row of OwnedItem's columns.
+OwnedRow = Any
+PAIRS_SHOWN = 12  # owned pieces listed per recommendation (most outfits first); the count is whole
 
 
 @dataclass(frozen=True)
@@ -66,54 +74,81 @@ def _sizes_for(profile: CustomerProfile | None, slot: str) -> set[str]:
     return sizes
 
 
-def _garment_of_catalog(item: CatalogItem, garment_id: int) -> recommender.Garment:
+# A garment is made (and its colour checked) once per distinct description, not per request: a
+# wardrobe of 300 is read on every request and rarely changes.
+@lru_cache(maxsize=50_000)
+def _garment(
+    garment_id: int,
+    slot: str,
+    rgb: str | None,
+    second: str | None,
+    pattern: str | None,
+    formality: int | None,
+    seasons: tuple[str, ...],
+    tags: tuple[str, ...],
+    colour_name: str | None,
+    category: str | None,
+) -> recommender.Garment:
     return recommender.Garment(
         id=garment_id,
-        slot=item.slot,
-        colour_rgb=item.colour_rgb,
-        secondary_rgb=item.secondary_colour_rgb,
-        pattern=item.pattern,
-        formality=item.formality,
-        seasons=frozenset(item.seasons),
-        style_tags=frozenset(item.style_tags),
-        colour_name=item.colour_name,
-        category=item.category,
+        slot=slot,
+        colour_rgb=rgb,
+        secondary_rgb=second,
+        pattern=pattern,
+        formality=formality,
+        seasons=frozenset(seasons),
+        style_tags=frozenset(tags),
+        colour_name=colour_name,
+        category=category,
     )
 
 
-def _garment_of_owned(owned: OwnedItem, source: CatalogItem | None) -> recommender.Garment | None:
-    if source is not None:
-        return _garment_of_catalog(source, owned.id)  # type: ignore[arg-type]
+def _garment_of_owned(owned: OwnedRow, source: CatalogItem | None) -> recommender.Garment | None:
+    if source is not None:  # a purchase: described as the catalog describes it
+        return _garment(
+            owned.id,
+            source.slot,
+            source.colour_rgb,
+            source.secondary_colour_rgb,
+            source.pattern,
+            source.formality,
+            tuple(source.seasons),
+            tuple(source.style_tags),
+            source.colour_name,
+            source.category,
+        )
     if not owned.slot:
         return None  # a closet photo nobody has sorted into a slot yet cannot be in an outfit
-    return recommender.Garment(
-        id=owned.id,  # type: ignore[arg-type]
-        slot=owned.slot,
-        colour_rgb=owned.colour_rgb,
-        secondary_rgb=owned.secondary_colour_rgb,
-        pattern=owned.pattern,
-        formality=owned.formality,
-        seasons=frozenset(owned.seasons or ()),
-        colour_name=owned.colour_name,
-        category=owned.category,
+    return _garment(
+        owned.id,
+        owned.slot,
+        owned.colour_rgb,
+        owned.secondary_colour_rgb,
+        owned.pattern,
+        owned.formality,
+        tuple(owned.seasons or ()),
+        (),
+        owned.colour_name,
+        owned.category,
     )
 
 
-def _catalog_view(item: CatalogItem, locale: str) -> dict[str, Any]:
+def _catalog_view(item: CatalogRecord, locale: str) -> dict[str, Any]:
     return {
         "kind": "catalog",
         "id": item.id,
         "sku": item.sku,
-        "label": item.name_ja if locale == "ja" else item.name_en,
+        "label": item.name(locale),
         "slot": item.slot,
-        "colour_name": item.colour_name,
+        "colour_code": item.colour_name,
+        "colour_name": advice_text.colour_name(item.colour_name, locale),
         "price_yen": item.price_yen,
         "price": format_yen(item.price_yen, locale),
-        "image_url": wardrobe.image_src(item),
+        "image_url": item.image_url or f"/catalog/{item.sku}/swatch.svg",
     }
 
 
-def _owned_view(owned: OwnedItem, source: CatalogItem | None, locale: str) -> dict[str, Any]:
+def _owned_view(owned: OwnedRow, source: CatalogItem | None, locale: str) -> dict[str, Any]:
     if owned.photo_path:
         image = f"/api/v1/owned-items/{owned.id}/photo"
     elif source is not None:
@@ -125,26 +160,35 @@ def _owned_view(owned: OwnedItem, source: CatalogItem | None, locale: str) -> di
         "id": owned.id,
         "label": owned.label,
         "slot": owned.slot,
+        "colour_code": owned.colour_name,
+        "colour_name": advice_text.colour_name(owned.colour_name, locale)
+        if owned.colour_name
+        else None,
         "image_url": image,
     }
 
 
-def _explain(pairs: list[str], unlocked: int, woken: int, locale: str) -> tuple[str, str]:
-    headline = ngettext("%(num)s new outfit", "%(num)s new outfits", unlocked)
-    if woken:
-        headline += " · " + ngettext(
-            "wakes up %(num)s unworn piece", "wakes up %(num)s unworn pieces", woken
-        )
-    named = ("、" if locale == "ja" else ", ").join(pairs[:3])
-    explanation = _("Goes with your %(items)s.", items=named) if pairs else ""
-    return headline, explanation
+@dataclass
+class _Wardrobe:
+    owned_rows: list[OwnedRow]
+    sources: dict[int, CatalogItem]
+    garments: list[recommender.Garment]
+    sizes: dict[str, set[str]]
+
+    def __post_init__(self) -> None:
+        self._rows = {o.id: o for o in self.owned_rows}
+        self._views: dict[int, dict[str, Any]] = {}
+
+    def view(self, owned_id: int, locale: str) -> dict[str, Any]:
+        if owned_id not in self._views:
+            row = self._rows[owned_id]
+            self._views[owned_id] = _owned_view(
+                row, self.sources.get(row.catalog_item_id or 0), locale
+            )
+        return self._views[owned_id]
 
 
-async def recommendations_for(
-    session: AsyncSession, *, viewer: User, customer_id: int, filters: Filters, locale: str
-) -> dict[str, Any]:
-    """Catalog items that unlock the most new outfits with what the customer owns, explained."""
-    filters.check()
+async def _wardrobe_of(session: AsyncSession, *, viewer: User, customer_id: int) -> _Wardrobe:
     if not await wardrobe.may_see_wardrobe(session, viewer=viewer, customer_id=customer_id):
         raise NotFound(_("There is no such customer."))
     await closet_sync.sync_purchases(session, customer_id=customer_id)
@@ -155,8 +199,7 @@ async def recommendations_for(
     sources = await wardrobe.items_by_id(
         session, ids={o.catalog_item_id for o in owned_rows if o.catalog_item_id}
     )
-    owned_by_id = {o.id: o for o in owned_rows}
-    owned = [
+    garments = [
         g
         for o in owned_rows
         if (g := _garment_of_owned(o, sources.get(o.catalog_item_id or 0))) is not None
@@ -165,48 +208,143 @@ async def recommendations_for(
     _customer, profile = await customers.load_customer(
         session, viewer=viewer, customer_id=customer_id
     )
-    catalog = await repo.catalog_candidates(
-        session, max_price=filters.max_price, min_price=filters.min_price, season=filters.season
+    sizes = {slot: _sizes_for(profile, slot) for slot in recommender.SLOTS}
+    return _Wardrobe(owned_rows, sources, garments, sizes)
+
+
+def _compute(
+    snapshot: Snapshot, mine: _Wardrobe, filters: Filters, locale: str
+) -> tuple[list[recommender.Recommendation], list[advice_text.Explained]]:
+    """The matrix work and the sentences (run in a thread: CPU, not I/O)."""
+    from app.core.i18n import set_locale
+
+    set_locale(locale)  # the thread has its own context
+    allowed = snapshot.allowed(
+        sizes=mine.sizes, min_price=filters.min_price, max_price=filters.max_price
     )
-    wanted = {item.id: _sizes_for(profile, item.slot) for item in catalog}
-    in_stock = await wardrobe.stock_for(
-        session, item_ids=set(wanted), sizes=set().union(*wanted.values()) if wanted else set()
+    recs = recommender.recommend(
+        mine.garments,
+        snapshot.index,
+        limit=filters.limit,
+        season=filters.season,
+        allowed_ids=allowed,
     )
-    candidates_by_id = {
-        item.id: item
-        for item in catalog
-        if (stock := in_stock.get(item.id)) is not None and stock.sizes & wanted[item.id]
+    owned = {o.id: _piece_of_owned(o, mine.sources) for o in mine.owned_rows if o.id is not None}
+    candidates = {
+        r.candidate_id: _piece_of_record(r.candidate_id, snapshot.record(r.candidate_id), locale)
+        for r in recs
     }
-    # Candidate ids must not collide with owned ids inside the recommender: offset them.
-    offset = 1 + max(owned_by_id, default=0)
-    candidates = [_garment_of_catalog(i, offset + i.id) for i in candidates_by_id.values()]  # type: ignore[operator]
+    return recs, advice_text.explain_all(recs, candidates, owned)
+
+
+def _piece_of_owned(o: OwnedRow, sources: dict[int, CatalogItem]) -> advice_text.Piece:
+    source = sources.get(o.catalog_item_id or 0)
+    return advice_text.Piece(
+        id=o.id,  # type: ignore[arg-type]
+        label=o.label,
+        slot=o.slot or (source.slot if source else None),
+        colour=o.colour_name or (source.colour_name if source else None),
+    )
+
+
+def _piece_of_record(garment_id: int, item: CatalogRecord, locale: str) -> advice_text.Piece:
+    return advice_text.Piece(garment_id, item.name(locale), item.slot, item.colour_name)
+
+
+async def _recommend(
+    session: AsyncSession,
+    *,
+    viewer: User,
+    customer_id: int,
+    filters: Filters,
+    locale: str,
+    cache: CatalogCache,
+) -> tuple[_Wardrobe, Snapshot, list[recommender.Recommendation], list[advice_text.Explained]]:
+    filters.check()
+    mine = await _wardrobe_of(session, viewer=viewer, customer_id=customer_id)
+    snapshot = await cache.get(session)
     # Matrix work: off the event loop, like image processing.
-    results = await asyncio.to_thread(
-        recommender.recommend, owned, candidates, limit=filters.limit, season=filters.season
+    recs, texts = await asyncio.to_thread(_compute, snapshot, mine, filters, locale)
+    return mine, snapshot, recs, texts
+
+
+async def recommendations_for(
+    session: AsyncSession,
+    *,
+    viewer: User,
+    customer_id: int,
+    filters: Filters,
+    locale: str,
+    cache: CatalogCache,
+) -> dict[str, Any]:
+    """Catalog items that unlock the most new outfits with what the customer owns, explained."""
+    mine, snapshot, recs, texts = await _recommend(
+        session, viewer=viewer, customer_id=customer_id, filters=filters, locale=locale, cache=cache
     )
 
     def view_of(garment_id: int) -> dict[str, Any]:
-        if garment_id >= offset:
-            return _catalog_view(candidates_by_id[garment_id - offset], locale)
-        owned_item = owned_by_id[garment_id]
-        return _owned_view(owned_item, sources.get(owned_item.catalog_item_id or 0), locale)
+        if garment_id >= CATALOG_OFFSET:
+            return _catalog_view(snapshot.record(garment_id), locale)
+        return mine.view(garment_id, locale)
 
     data = []
-    for rec in results:
-        pairs = [view_of(i) for i in rec.pairs_with]
-        headline, explanation = _explain(
-            [p["label"] for p in pairs], rec.outfits_unlocked, len(rec.wakes_up), locale
-        )
+    for rec, text in zip(recs, texts, strict=True):
         data.append(
             {
                 "item": view_of(rec.candidate_id),
                 "outfits_unlocked": rec.outfits_unlocked,
                 "wakes_up": [view_of(i) for i in rec.wakes_up],
-                "pairs_with": pairs,
+                "pairs_with": [view_of(i) for i in rec.pairs_with[:PAIRS_SHOWN]],
+                "pairs_with_count": len(rec.pairs_with),
+                "named": [view_of(i) for i in text.named],
+                "gap": text.gap,
                 "examples": [[view_of(i) for i in outfit] for outfit in rec.examples],
                 "compatibility": round(rec.compatibility, 3),
-                "headline": headline,
-                "explanation": explanation,
+                "headline": text.headline,
+                "explanation": text.explanation,
             }
         )
-    return {"data": data, "count": len(data), "owned_count": len(owned)}
+    return {"data": data, "count": len(data), "owned_count": len(mine.garments)}
+
+
+PULL_FROM = 20  # the pull list looks at this many suggestions
+
+
+async def pull_list_for(
+    session: AsyncSession, *, viewer: User, customer_id: int, locale: str, cache: CatalogCache
+) -> dict[str, Any]:
+    """The owned pieces to ask the customer to bring to the camera: they go with the most of
+    the items worth suggesting (the top suggestions in stock in their sizes)."""
+    mine, snapshot, recs, texts = await _recommend(
+        session,
+        viewer=viewer,
+        customer_id=customer_id,
+        filters=Filters(limit=PULL_FROM),
+        locale=locale,
+        cache=cache,
+    )
+    named = {r.candidate_id: set(t.named) for r, t in zip(recs, texts, strict=True)}
+    data, labels = [], set()
+    for pull in advice_text.pull_list(recs, limit=2 * advice_text.PULL_LIST):
+        label = mine.view(pull.owned_id, locale)["label"]
+        if label in labels or len(data) >= advice_text.PULL_LIST:
+            continue  # two pieces of one name: one on camera is enough to talk about
+        labels.add(label)
+        # Examples: the suggestions whose explanation names this piece come first.
+        order = sorted(pull.suggestions, key=lambda c: pull.owned_id not in named[c])
+        items = [snapshot.record(i) for i in order]
+        names = [i.name(locale) for i in items[:3]]
+        data.append(
+            {
+                "item": mine.view(pull.owned_id, locale),
+                "suggestion_count": len(items),
+                "suggestions": [_catalog_view(i, locale) for i in items[:3]],
+                "reason": _(
+                    "Goes with %(n)s of the %(total)s suggestions, e.g. %(items)s.",
+                    n=len(items),
+                    total=len(recs),
+                    items=("、" if locale == "ja" else ", ").join(names),
+                ),
+            }
+        )
+    return {"data": data, "count": len(data), "out_of": len(recs)}

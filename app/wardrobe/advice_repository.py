@@ -1,39 +1,40 @@
-"""The queries behind recommendations: a customer's active wardrobe and the catalog candidates."""
+"""The queries behind recommendations: a customer's active wardrobe (the catalog side is read by
+``catalog_cache`` through the wardrobe repository)."""
 
 from __future__ import annotations
+
+from typing import Any
 
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from app.wardrobe.models import CatalogItem, OwnedItem
+from app.wardrobe.models import OwnedItem
+
+# What recommendations read of an owned item: plain rows (attribute access by column name), not
+# ORM objects — a wardrobe of 300 is read on every request, and nothing here is written back.
+OWNED_COLUMNS = (
+    OwnedItem.id,
+    OwnedItem.label,
+    OwnedItem.slot,
+    OwnedItem.colour_name,
+    OwnedItem.colour_rgb,
+    OwnedItem.secondary_colour_rgb,
+    OwnedItem.pattern,
+    OwnedItem.formality,
+    OwnedItem.seasons,
+    OwnedItem.category,
+    OwnedItem.catalog_item_id,
+    OwnedItem.photo_path,
+)
 
 
 async def active_owned(
     session: AsyncSession, customer_id: int, *, include_hidden: bool
-) -> list[OwnedItem]:
+) -> list[Any]:
     """Owned items not retired; hidden ones only when the customer themself is asking."""
-    query = select(OwnedItem).where(
+    query = select(*OWNED_COLUMNS).where(
         OwnedItem.customer_id == customer_id, col(OwnedItem.retired_at).is_(None)
     )
     if not include_hidden:
         query = query.where(col(OwnedItem.hidden).is_(False))
     return list((await session.exec(query.order_by(col(OwnedItem.id)))).all())
-
-
-async def catalog_candidates(
-    session: AsyncSession,
-    *,
-    max_price: int | None,
-    min_price: int | None,
-    season: str | None,
-) -> list[CatalogItem]:
-    """Active catalog items in the price range (the season is matched in Python: a JSON list)."""
-    query = select(CatalogItem).where(col(CatalogItem.is_active).is_(True))
-    if max_price is not None:
-        query = query.where(CatalogItem.price_yen <= max_price)
-    if min_price is not None:
-        query = query.where(CatalogItem.price_yen >= min_price)
-    items = list((await session.exec(query.order_by(col(CatalogItem.id)))).all())
-    if season is not None:
-        items = [i for i in items if not i.seasons or season in i.seasons]
-    return items

@@ -235,9 +235,12 @@ class Reservation(SQLModel, table=True):
             sqlite_where=text("status = 'active'"),
             postgresql_where=text("status = 'active'"),
         ),
+        # The code the customer gives at the counter: short, random, unique within the store.
+        Index("uq_reservation_pickup_code", "store_id", "pickup_code", unique=True),
     )
 
     id: int | None = Field(default=None, primary_key=True)
+    pickup_code: str | None = Field(default=None, max_length=8)
     customer_id: int = Field(foreign_key="user_account.id", index=True)
     catalog_item_id: int = Field(foreign_key="catalog_item.id")
     store_id: int = Field(foreign_key="store.id")
@@ -251,3 +254,18 @@ class Reservation(SQLModel, table=True):
 
 
 # ---------------------------------------------------------------- end lookbooks and reservations
+
+
+# ---------------------------------------------------------------- catalog version (issue 12)
+
+
+class CatalogVersion(SQLModel, table=True):
+    """One row: counters bumped in the same transaction as every catalog import (``catalog``)
+    and every stock change (``stock``). Each process keeps the catalog ready in memory for
+    recommendations and re-reads it only when a counter moved — whichever process moved it."""
+
+    __tablename__ = "catalog_version"
+
+    id: int = Field(default=1, primary_key=True)
+    catalog: int = Field(default=0, sa_column_kwargs={"server_default": text("0")})
+    stock: int = Field(default=0, sa_column_kwargs={"server_default": text("0")})

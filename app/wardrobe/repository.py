@@ -10,7 +10,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.booking.models import Appointment
 from app.store.models import Brand
-from app.wardrobe.models import CatalogItem, CatalogStock
+from app.wardrobe.models import CatalogItem, CatalogStock, CatalogVersion
 
 
 async def items_by_ids(session: AsyncSession, ids: set[int]) -> list[CatalogItem]:
@@ -141,3 +141,75 @@ async def put_back_one(
 
 
 # ------------------------------------------------------- end catalog import and stock
+
+# ------------------------------------------------------- the catalog kept in memory (issue 12)
+
+
+async def catalog_versions(session: AsyncSession) -> tuple[int, int]:
+    """(catalog, stock) counters; (0, 0) before anything was counted."""
+    row = (
+        await session.exec(
+            select(CatalogVersion.catalog, CatalogVersion.stock).where(CatalogVersion.id == 1)
+        )
+    ).first()
+    return (int(row[0]), int(row[1])) if row is not None else (0, 0)
+
+
+async def bump_catalog_version(session: AsyncSession, *, catalog: bool) -> None:
+    """Move the stock counter (and the catalog counter too when ``catalog``), in the caller's
+    transaction: other processes see the change exactly when the data they describe commits."""
+    values = {"stock": col(CatalogVersion.stock) + 1}
+    if catalog:
+        values["catalog"] = col(CatalogVersion.catalog) + 1
+    statement = (
+        update(CatalogVersion)
+        .where(col(CatalogVersion.id) == 1)
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
+    result: CursorResult = await session.exec(statement)  # type: ignore[call-overload,type-arg]
+    if result.rowcount == 0:  # a database whose row was deleted by hand
+        session.add(CatalogVersion(id=1, catalog=1, stock=1))
+        await session.flush()
+
+
+CATALOG_COLUMNS = (
+    CatalogItem.id,
+    CatalogItem.sku,
+    CatalogItem.name_ja,
+    CatalogItem.name_en,
+    CatalogItem.category,
+    CatalogItem.slot,
+    CatalogItem.colour_name,
+    CatalogItem.colour_rgb,
+    CatalogItem.secondary_colour_rgb,
+    CatalogItem.pattern,
+    CatalogItem.formality,
+    CatalogItem.seasons,
+    CatalogItem.style_tags,
+    CatalogItem.price_yen,
+    CatalogItem.image_url,
+)
+
+
+async def active_catalog_rows(session: AsyncSession) -> list[tuple]:  # type: ignore[type-arg]
+    """The columns recommendations read, for every active item, by id (plain rows, no ORM)."""
+    statement = (
+        select(*CATALOG_COLUMNS)
+        .where(col(CatalogItem.is_active).is_(True))
+        .order_by(col(CatalogItem.id))
+    )
+    return [tuple(r) for r in (await session.exec(statement)).all()]  # type: ignore[call-overload]
+
+
+async def sizes_in_stock(session: AsyncSession) -> list[tuple[int, str]]:
+    """(item, size) for every size with a unit anywhere (a store or online)."""
+    statement = (
+        select(CatalogStock.catalog_item_id, CatalogStock.size)
+        .where(col(CatalogStock.quantity) > 0)
+        .distinct()
+    )
+    return [(int(i), str(s)) for i, s in (await session.exec(statement)).all()]
+
+
+# ------------------------------------------------------- end the catalog kept in memory

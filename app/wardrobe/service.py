@@ -232,6 +232,7 @@ async def reserve_stock(
     """
     if not await repo.take_one(session, item_id, store_id, size, utcnow()):
         raise OutOfStock(_("Sorry, size %(size)s is out of stock there.", size=size))
+    await repo.bump_catalog_version(session, catalog=False)
 
 
 async def release_stock(
@@ -241,6 +242,15 @@ async def release_stock(
     if not await repo.put_back_one(session, item_id, store_id, size, utcnow()):
         session.add(CatalogStock(catalog_item_id=item_id, store_id=store_id, size=size, quantity=1))
         await session.flush()
+    await repo.bump_catalog_version(session, catalog=False)
+
+
+async def catalog_changed(session: AsyncSession) -> None:
+    """Tell every process's in-memory catalog (recommendations) that items or stock changed.
+
+    Call it in the transaction that changes catalog items or stock other than through
+    import_catalog, reserve_stock and release_stock (which call it themselves)."""
+    await repo.bump_catalog_version(session, catalog=True)
 
 
 async def import_catalog(
@@ -290,6 +300,8 @@ async def import_catalog(
             else:
                 report.unchanged += 1
     await session.flush()
+    if report.created or report.updated:
+        await repo.bump_catalog_version(session, catalog=True)
     return report
 
 
