@@ -59,7 +59,9 @@ class ProductOut(BaseModel):
     sku: str
     name_ja: str
     name_en: str
-    colour_name: str
+    colour_name: str  # the catalog's colour word ("navy")
+    colour_name_ja: str = ""  # ... in each language ("ネイビー" / "Navy")
+    colour_name_en: str = ""
     colour_rgb: str
     price_yen: int
     sizes: list[str]

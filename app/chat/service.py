@@ -31,6 +31,7 @@ from app.core.images import CleanImage
 from app.core.types import utcnow
 from app.store import service as stores
 from app.wardrobe import service as wardrobe
+from app.wardrobe.closet.vocabulary import colour_label
 from app.wardrobe.models import CatalogItem
 
 PAGE = 500
@@ -50,6 +51,8 @@ def _product(item: CatalogItem) -> ProductOut:
         name_ja=item.name_ja,
         name_en=item.name_en,
         colour_name=item.colour_name,
+        colour_name_ja=colour_label(item.colour_name, "ja"),
+        colour_name_en=colour_label(item.colour_name, "en"),
         colour_rgb=item.colour_rgb,
         price_yen=item.price_yen,
         sizes=list(item.sizes),

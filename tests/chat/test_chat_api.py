@@ -298,6 +298,8 @@ class TestProductCards:
             "name_ja": "紺のブラウス",
             "name_en": "Navy blouse",
             "colour_name": "navy",
+            "colour_name_ja": "ネイビー",
+            "colour_name_en": "Navy",
             "colour_rgb": "#1f2a44",
             "price_yen": 12100,
             "sizes": ["S", "M"],

@@ -17,7 +17,7 @@ from app.chat.models import Conversation
 from app.core.db import Database, create_engine
 from app.core.types import utcnow
 from app.demo.loader import DEMO_PASSWORD
-from tests.e2e.conftest import LiveServer, open_tab
+from tests.e2e.conftest import ARTIFACTS, LiveServer, open_tab
 from tests.e2e.test_accounts_browser import log_in
 from tests.factories import make_appointment
 from tests.photos import photo
@@ -129,3 +129,76 @@ class TestWardrobeJourney:
         finally:
             await customer.context.close()
             await stylist.context.close()
+
+
+STYLIST_TWO = "sakura.ito@kinari.example"  # her own pair with the demo customer
+
+
+class TestAdvicePanelOnAPhone:
+    async def test_distinct_reasons_japanese_colours_pull_list_and_the_held_sessions_lookbook(
+        self, live_server: LiveServer, browser: Browser
+    ) -> None:
+        from app.wardrobe.closet.vocabulary import COLOURS
+        from app.wardrobe.models import Lookbook, LookbookEntry
+
+        base = live_server.base_url
+        db = Database(create_engine(live_server.settings.database_url))
+        async with db.sessions() as session:
+            customer = (await session.exec(select(User).where(User.email == CUSTOMER))).one()
+            stylist = (await session.exec(select(User).where(User.email == STYLIST_TWO))).one()
+            service = (await session.exec(select(Service))).first()
+            held = await make_appointment(
+                session, customer=customer, stylist=stylist, service=service,
+                start=utcnow() - timedelta(days=2), status=AppointmentStatus.completed,
+            )  # fmt: skip
+            await make_appointment(  # her next one: "add to lookbook" must not go there
+                session, customer=customer, stylist=stylist, service=service,
+                start=utcnow() + timedelta(days=5),
+            )  # fmt: skip
+            await session.commit()
+            customer_id, held_id = customer.id, held.id
+        tab = await open_tab(browser, locale="ja", phone=True)
+        try:
+            await log_in(tab.page, base, STYLIST_TWO, DEMO_PASSWORD)
+            await tab.page.goto(f"{base}/customers/{customer_id}")
+            items = tab.page.locator(".advice-item")
+            await expect(items).to_have_count(8, timeout=20_000)
+            reasons = await tab.page.locator(".advice-why").all_inner_texts()
+            assert len(set(reasons)) == len(reasons) == 8, reasons
+            heads = await tab.page.locator(".advice-counts").all_inner_texts()
+            assert all("コーディネート" in h for h in heads), heads
+            japanese = {c.ja for c in COLOURS}
+            english = {c.code for c in COLOURS}
+            for meta in await tab.page.locator(".advice-meta").all_inner_texts():
+                colour = meta.rsplit("·", 1)[-1].strip()
+                assert colour in japanese and colour not in english, meta
+            pulls = tab.page.locator("#pull-list .pull-item")
+            await expect(pulls.first).to_be_visible()
+            await expect(pulls.first).to_contain_text("おすすめ")
+            await expect(tab.page.locator("#advice-lookbook-target")).to_have_value(str(held_id))
+
+            first = items.first
+            await first.get_by_role("button", name="ルックブックに追加").click()
+            await expect(first.locator(".advice-note")).to_have_text("ルックブックに追加しました。")
+            async with db.sessions() as session:
+                lookbook = (
+                    await session.exec(select(Lookbook).where(Lookbook.appointment_id == held_id))
+                ).one()
+                entries = (
+                    await session.exec(
+                        select(LookbookEntry).where(LookbookEntry.lookbook_id == lookbook.id)
+                    )
+                ).all()
+            assert len(entries) == 1
+            assert tab.problems == []
+            for size, name in (((390, 844), "phone"), ((1280, 800), "desktop")):
+                await tab.page.set_viewport_size({"width": size[0], "height": size[1]})
+                await tab.shot(f"advice-stylist-{name}")
+                for part in ("#pull-title", "#advice-title"):  # what a person sees there
+                    await tab.page.locator(part).scroll_into_view_if_needed()
+                    await tab.page.evaluate(f"document.querySelector('{part}').scrollIntoView()")
+                    path = ARTIFACTS / f"advice-stylist-{name}-{part[1:]}.png"
+                    await tab.page.screenshot(path=str(path))
+        finally:
+            await tab.context.close()
+            await db.dispose()

@@ -9,7 +9,19 @@
   const text = JSON.parse(document.getElementById("advice-text").textContent);
   const customer = root.dataset.customer;
   const conversation = root.dataset.conversation;
-  const appointment = root.dataset.appointment;
+  const lookbookOn = Boolean(root.dataset.lookbook || root.dataset.appointment);
+  const target = document.getElementById("advice-lookbook-target");
+  const lookbookLink = document.getElementById("advice-lookbook-link");
+  // The session whose lookbook "add to lookbook" fills: the one just held, or the stylist's pick.
+  function appointment() {
+    return target ? target.value : root.dataset.appointment;
+  }
+  if (target && lookbookLink) {
+    target.addEventListener("change", () => {
+      lookbookLink.hidden = !target.value;
+      lookbookLink.querySelector("a").href = `/appointments/${target.value}/lookbook`;
+    });
+  }
   const list = document.getElementById("advice-list");
   const status = document.getElementById("advice-status");
   const board = document.getElementById("board-items");
@@ -62,7 +74,7 @@
     item.dataset.item = rec.item.id;
     const head = el("div", "advice-head");
     const name = el("p", "advice-name", rec.item.label);
-    const meta = el("p", "muted small", `${rec.item.price} · ${rec.item.colour_name}`);
+    const meta = el("p", "muted small advice-meta", `${rec.item.price} · ${rec.item.colour_name}`);
     const about = el("div");
     about.append(name, meta);
     head.append(picture(rec.item), about);
@@ -80,7 +92,7 @@
     const actions = el("div", "advice-actions");
     if (conversation) actions.append(button(text.send, () => sendItem(rec, actions)));
     actions.append(button(text.add_to_board, () => addToBoard({ kind: "catalog", ...rec.item })));
-    if (appointment) actions.append(button(text.to_lookbook, () => toLookbook("item", [rec.item.id], [], rec.explanation, actions)));
+    if (lookbookOn) actions.append(button(text.to_lookbook, () => toLookbook("item", [rec.item.id], [], rec.explanation, actions)));
     item.append(head, counts, why, examples, actions);
     return item;
   }
@@ -118,7 +130,13 @@
   }
 
   async function toLookbook(kind, catalogIds, ownedIds, explanation, where) {
-    const response = await window.ccFetch(`/api/v1/appointments/${appointment}/lookbook/entries`, {
+    const session = appointment();
+    if (!session) {
+      note(where, text.choose_session);
+      if (target) target.focus();
+      return;
+    }
+    const response = await window.ccFetch(`/api/v1/appointments/${session}/lookbook/entries`, {
       method: "POST",
       headers: { "Content-Type": "application/json" },
       body: JSON.stringify({ kind, catalog_item_ids: catalogIds, owned_item_ids: ownedIds, note: explanation.slice(0, 300) }),
@@ -188,10 +206,35 @@
       image_url: target.dataset.image,
     });
   });
+  // ---------- the pull list: their own pieces to have on camera
+
+  async function loadPullList() {
+    const where = document.getElementById("pull-list");
+    if (!where) return;
+    const pullStatus = document.getElementById("pull-status");
+    const response = await window.ccFetch(`/api/v1/customers/${customer}/pull-list`);
+    const body = await response.json().catch(() => ({}));
+    if (!response.ok) {
+      pullStatus.textContent = body.detail || text.pull_failed;
+      return;
+    }
+    where.replaceChildren(
+      ...body.data.map((pull) => {
+        const item = el("li", "pull-item");
+        const about = el("div");
+        about.append(el("p", "advice-name", pull.item.label), el("p", "muted small", pull.reason));
+        item.append(picture(pull.item), about);
+        return item;
+      }),
+    );
+    pullStatus.textContent = body.data.length ? "" : text.pull_none;
+  }
+
   filters.addEventListener("submit", (event) => {
     event.preventDefault();
     load();
   });
   drawBoard();
   load();
+  loadPullList();
 })();

@@ -55,7 +55,7 @@
     const colour = el("span", "chat-product-colour");
     const dot = el("span", "chat-colour-dot");
     if (/^#[0-9a-fA-F]{6}$/.test(product.colour_rgb)) dot.style.backgroundColor = product.colour_rgb;
-    colour.append(dot, document.createTextNode(product.colour_name));
+    colour.append(dot, document.createTextNode((lang === "en" ? product.colour_name_en : product.colour_name_ja) || product.colour_name));
     const price = el("span", "chat-product-price", yen(product.price_yen));
     const sizes = el("span", "chat-product-sizes", `${root.dataset.textSizes}: ${product.sizes.join(" / ")}`);
     info.append(name, colour, price, sizes);
