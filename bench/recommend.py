@@ -5,14 +5,25 @@ Everything is generated from a seeded RNG in the shape of the demo catalog (app/
 its 27 categories, 20 named colours, patterns, formality ranges, seasons and style tags), so two runs
 build the same data. What is timed is ``recommend()`` against a ``CatalogIndex`` built once per
 catalog (the service keeps it until the catalog changes); the one-off index build and a cold call
-that indexes the catalog inside are printed too. The last line is JSON.
+that indexes the catalog inside are printed too.
+
+On the same 200 wardrobes the top-8 lists are also judged as a stylist reads them: the share that
+span at least 3 slots among the wardrobes that lack something (a slot with at most 2 pieces), and
+the share of explanations in a list that are distinct (the app's own sentences, in Japanese).
+
+The full path: the same 50,000 items (with stock) and the same 300-item wardrobe are written to a
+fresh database, the real app is served by uvicorn in its own process, and
+``GET /api/v1/customers/{id}/recommendations?limit=20`` is timed over HTTP as a stylist; its p95 is
+set against the pure computation's p95 measured in this run. The last line is JSON.
 
     .venv/bin/python bench/recommend.py [--runs 30] [--wardrobes 200] [--unique-colours]
+        [--requests 60] [--database-url URL] [--no-full-path]
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import math
 import os
@@ -32,7 +43,9 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from app.core.i18n import set_locale
 from app.demo.catalog import (
     CATEGORIES,
     CLOTHES,
@@ -42,7 +55,10 @@ from app.demo.catalog import (
     SHOES,
     Category,
 )
+from app.wardrobe import advice_text
+from app.wardrobe.closet import vocabulary as vocab
 from app.wardrobe.recommender import (
+    OUTFIT_SLOTS,
     SLOTS,
     CatalogIndex,
     Garment,
@@ -55,6 +71,7 @@ from app.wardrobe.recommender import (
 CATALOG = 50_000
 WARDROBE = 300
 LIMIT = 20
+LIST = 8  # what the stylist's panel shows
 BOLD = [p for p in PATTERNS if p != "solid"]
 # Rough share of each slot in a wardrobe (accessories are owned but never count toward outfits).
 SLOT_SHARE = {
@@ -75,13 +92,13 @@ class Product:
     sales: int
 
 
-def _colour(rng: random.Random, jitter: int) -> str:
+def _colour(rng: random.Random, jitter: int) -> tuple[str, str]:
     name = rng.choice(NEUTRALS) if rng.random() < 0.6 else rng.choice(list(COLOURS))
     rgb = COLOURS[name][1]
     if not jitter:
-        return rgb
+        return name, rgb
     channels = [int(rgb[i : i + 2], 16) for i in (1, 3, 5)]
-    return "#" + "".join(
+    return name, "#" + "".join(
         f"{min(255, max(0, c + rng.randint(-jitter, jitter))):02x}" for c in channels
     )
 
@@ -92,10 +109,12 @@ def _garment(gid: int, category: Category, rng: random.Random, jitter: int = 0) 
         pattern = rng.choice(BOLD)
     seasons = rng.sample(category.seasons, k=max(1, len(category.seasons) - rng.randint(0, 1)))
     tags = {rng.choice(category.tags), rng.choice(("minimal", "classic", "casual"))}
+    colour_name, colour_rgb = _colour(rng, jitter)
     return Garment(
         id=gid,
         slot=category.slot,
-        colour_rgb=_colour(rng, jitter),
+        colour_rgb=colour_rgb,
+        colour_name=colour_name,
         pattern=pattern,
         formality=rng.randint(*category.formality),
         seasons=frozenset(seasons),
@@ -143,7 +162,12 @@ def build_wardrobe(seed: int, size: int) -> list[Garment]:
         weights = [3.0 if liked & set(c.tags) else 1.0 for c in options]
         garment = _garment(gid, rng.choices(options, weights=weights)[0], rng)
         if rng.random() < 0.2:
-            garment = Garment(id=gid, slot=garment.slot, colour_rgb=garment.colour_rgb)
+            garment = Garment(
+                id=gid,
+                slot=garment.slot,
+                colour_rgb=garment.colour_rgb,
+                colour_name=garment.colour_name,
+            )
         items.append(garment)
     return items
 
@@ -169,10 +193,44 @@ def fits(product: Product, clothes: str, shoes: str) -> bool:
     return wanted in product.sizes
 
 
+def label(g: Garment) -> str:
+    """What the app would call the piece: ``ネイビー ニット`` (slot name without a category)."""
+    kind = vocab.category_label(g.category, "ja") if g.category else vocab.slot_label(g.slot, "ja")
+    return f"{vocab.colour_label(g.colour_name, 'ja')} {kind}".strip()
+
+
+def piece(g: Garment) -> advice_text.Piece:
+    return advice_text.Piece(g.id, label(g), g.slot, g.colour_name)
+
+
+def judge_list(
+    evaluation: object, owned: list[Garment], garments: dict[int, Garment]
+) -> tuple[bool | None, float]:
+    """(spans 3 slots — None when the wardrobe lacks nothing or 3 slots are not on offer, share of
+    distinct explanations) of the top-8 list, explained as the app explains it."""
+    recs = explain(evaluation, top(evaluation, LIST))  # type: ignore[arg-type]
+    if not recs:
+        return None, 1.0
+    texts = advice_text.explain_all(
+        recs, {r.candidate_id: piece(garments[r.candidate_id]) for r in recs},
+        {g.id: piece(g) for g in owned},
+    )  # fmt: skip
+    distinct = len({t.explanation for t in texts}) / len(texts)
+    counts = Counter(g.slot for g in owned if g.slot in OUTFIT_SLOTS)
+    lacks = any(counts[s] <= advice_text.THIN for s in OUTFIT_SLOTS)
+    e = evaluation  # type: ignore[assignment]
+    eligible = e.considered & ~e.duplicate & (e.unlocked >= 1)  # type: ignore[attr-defined]
+    on_offer = len(set(e.slot[eligible].tolist()))  # type: ignore[attr-defined]
+    if not lacks or on_offer < 3:
+        return None, distinct
+    return len({garments[r.candidate_id].slot for r in recs}) >= 3, distinct
+
+
 def compare(
     products: list[Product], index: CatalogIndex, wardrobes: int, seed: int
 ) -> dict[str, float]:
-    """Mean outfits unlocked by the top 5: recommender vs best sellers, same size filter."""
+    """Mean outfits unlocked by the top 5: recommender vs best sellers, same size filter; and the
+    top-8 lists' slot variety and distinct explanations."""
     rng = random.Random(seed)
     ids = np.array([p.garment.id for p in products])
     by_sales = sorted(range(len(products)), key=lambda k: (-products[k].sales, ids[k]))
@@ -180,6 +238,10 @@ def compare(
     ours, theirs, wardrobe_sizes = [], [], []
     our_slots: Counter[str] = Counter()
     their_slots: Counter[str] = Counter()
+    garments = {p.garment.id: p.garment for p in products}
+    spans: list[bool] = []
+    distinct: list[float] = []
+    set_locale("ja")
     for w in range(wardrobes):
         owned = build_wardrobe(seed * 1000 + w, rng.randint(20, 150))
         wardrobe_sizes.append(len(owned))
@@ -192,6 +254,10 @@ def compare(
         theirs.extend(int(evaluation.unlocked[k]) for k in baseline)
         our_slots.update(SLOTS[evaluation.slot[k]] for k in picks)
         their_slots.update(SLOTS[evaluation.slot[k]] for k in baseline)
+        span, share = judge_list(evaluation, owned, garments)
+        distinct.append(share)
+        if span is not None:
+            spans.append(span)
     return {
         "ours": statistics.fmean(ours),
         "theirs": statistics.fmean(theirs),
@@ -200,7 +266,149 @@ def compare(
         "wardrobe_mean": statistics.fmean(wardrobe_sizes),
         "our_slots": dict(our_slots.most_common()),
         "their_slots": dict(their_slots.most_common()),
+        "slot_variety": statistics.fmean(spans) if spans else float("nan"),
+        "lacking": len(spans),
+        "distinct_explanations": statistics.fmean(distinct),
     }
+
+
+# ---- the full path: the same catalog and wardrobe in a database, the app over HTTP
+
+
+async def _seed(bench: object, products: list[Product], owned: list[Garment]) -> tuple[int, str]:
+    """Write the catalog (every size in stock online), a customer owning ``owned`` and a
+    stylist who serves her; return (customer id, the stylist's session cookie)."""
+    from sqlalchemy import insert
+
+    from app.wardrobe.models import CatalogItem, CatalogStock, OwnedItem
+    from tests.factories import (
+        make_appointment,
+        make_customer,
+        make_service,
+        make_store,
+        make_stylist,
+        tomorrow_at,
+    )
+    from tests.live import person_with_session
+
+    db = bench.open()  # type: ignore[attr-defined]
+    async with db.sessions() as session:
+        store = await make_store(session)
+        stylist = await make_stylist(session, store)
+        customer = await make_customer(session)
+        from app.customer.models import CustomerProfile
+
+        profile = await session.get(CustomerProfile, customer.id)
+        if profile is None:
+            from sqlmodel import select
+
+            profile = (
+                await session.exec(
+                    select(CustomerProfile).where(CustomerProfile.user_id == customer.id)
+                )
+            ).one()
+        profile.size_top, profile.size_bottom, profile.shoe_size_cm = "M", "M", 24.0
+        service = await make_service(session, store)
+        await make_appointment(
+            session, customer=customer, stylist=stylist, service=service, start=tomorrow_at(11)
+        )
+        rows, stock = [], []
+        for p in products:
+            g = p.garment
+            rows.append(
+                {
+                    "id": g.id,
+                    "brand_id": store.brand_id,
+                    "sku": f"B{g.id:06d}",
+                    "name_ja": label(g),
+                    "name_en": f"{g.colour_name} {g.category}",
+                    "category": g.category,
+                    "slot": g.slot,
+                    "colour_name": g.colour_name,
+                    "colour_rgb": g.colour_rgb,
+                    "pattern": g.pattern,
+                    "material": "cotton",
+                    "formality": g.formality,
+                    "seasons": sorted(g.seasons),
+                    "style_tags": sorted(g.style_tags),
+                    "sizes": sorted(p.sizes),
+                    "price_yen": 1000 + (g.id * 37) % 30000,
+                    "is_active": True,
+                }
+            )
+            stock.extend(
+                {"catalog_item_id": g.id, "store_id": None, "size": size, "quantity": 3}
+                for size in sorted(p.sizes)
+            )
+        for start in range(0, len(rows), 5000):
+            await session.exec(insert(CatalogItem), params=rows[start : start + 5000])  # type: ignore[call-overload]
+        for start in range(0, len(stock), 20000):
+            await session.exec(insert(CatalogStock), params=stock[start : start + 20000])  # type: ignore[call-overload]
+        session.add_all(
+            OwnedItem(
+                customer_id=customer.id,  # type: ignore[arg-type]
+                label=label(g),
+                slot=g.slot,
+                colour_name=g.colour_name,
+                colour_rgb=g.colour_rgb,
+                category=g.category,
+                pattern=g.pattern if g.formality else None,
+                formality=g.formality,
+                seasons=sorted(g.seasons) or None,
+                source="upload",
+                created_by_id=customer.id,  # type: ignore[arg-type]
+            )
+            for g in owned
+        )
+        person = await person_with_session(session, stylist)
+        await session.commit()
+    await db.dispose()
+    return int(customer.id), person.cookie  # type: ignore[arg-type]
+
+
+async def _time_requests(base: str, path: str, cookie: str, count: int) -> list[float]:
+    import httpx
+
+    samples = []
+    headers = {"cookie": cookie}
+    async with httpx.AsyncClient(base_url=base, headers=headers, timeout=60) as client:
+        for warm in range(3):  # the first builds the process's catalog snapshot
+            response = await client.get(path)
+            response.raise_for_status()
+            if warm == 0:
+                print(
+                    f"  first request (reads and indexes the catalog): {response.elapsed.total_seconds() * 1000:.0f} ms"
+                )
+        for _ in range(count):
+            start = time.perf_counter()
+            response = await client.get(path)
+            samples.append((time.perf_counter() - start) * 1000)
+            response.raise_for_status()
+    return samples
+
+
+def full_path(
+    products: list[Product], owned: list[Garment], requests: int, database_url: str | None
+) -> list[float]:
+    """Latency of the recommendations API over HTTP against the real app in its own process."""
+    from _common import bench_database, server_process
+
+    from tests.live import SECRET
+
+    async def go() -> list[float]:
+        async with bench_database(database_url, "recommend") as bench:
+            began = time.perf_counter()
+            customer_id, cookie = await _seed(bench, products, owned)
+            print(
+                f"  seeded {len(products):,} items and {len(owned)} owned in {time.perf_counter() - began:.0f} s"
+            )
+            args = ["--database-url", bench.url, "--var-dir", str(bench.var_dir)]
+            args += ["--secret", SECRET, *(["--schema", bench.schema] if bench.schema else [])]
+            with server_process("app", *args) as server:
+                path = f"/api/v1/customers/{customer_id}/recommendations?limit={LIMIT}"
+                return await _time_requests(server.http, path, cookie, requests)
+
+    return asyncio.run(go())
 
 
 def main() -> None:
@@ -208,6 +416,9 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=30)
     parser.add_argument("--wardrobes", type=int, default=200)
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--requests", type=int, default=60, help="timed full-path requests")
+    parser.add_argument("--database-url", default=None, help="full path on PostgreSQL (a schema)")
+    parser.add_argument("--no-full-path", action="store_true")
     parser.add_argument(
         "--unique-colours",
         action="store_true",
@@ -256,6 +467,22 @@ def main() -> None:
         f"slots picked: recommender {figures['our_slots']}; best sellers {figures['their_slots']}"
     )
     print(
+        f"top {LIST} lists: {figures['slot_variety']:.3f} span 3+ slots (of the "
+        f"{figures['lacking']} wardrobes lacking a slot); distinct explanations "
+        f"{figures['distinct_explanations']:.3f}"
+    )
+    full_p95 = full_p50 = float("nan")
+    if not args.no_full_path:
+        print(
+            f"full path: {LIMIT} recommendations over HTTP, {len(garments):,} items in the database"
+        )
+        full = full_path(products, owned, args.requests, args.database_url)
+        full_p50, full_p95 = statistics.median(full), percentile(full, 95)
+        print(
+            f"  {len(full)} requests: p50 {full_p50:.1f} ms, p95 {full_p95:.1f} ms; pure computation "
+            f"p95 {p95:.1f} ms -> {full_p95 / p95:.2f}x"
+        )
+    print(
         json.dumps(
             {
                 "p50_ms": round(p50, 2),
@@ -266,6 +493,11 @@ def main() -> None:
                 "classes": index.classes,
                 "index_ms": round(index_ms, 1),
                 "cold_p50_ms": round(statistics.median(cold), 1),
+                "slot_variety": round(figures["slot_variety"], 3),
+                "distinct_explanations": round(figures["distinct_explanations"], 3),
+                "full_path_p50_ms": round(full_p50, 1),
+                "full_path_p95_ms": round(full_p95, 1),
+                "full_path_ratio": round(full_p95 / p95, 2),
             }
         )
     )
