@@ -27,6 +27,13 @@ def _topic(value: str) -> str:
         raise ValueError(_("Please remove control characters.")) from exc
 
 
+def _line(value: str) -> str:
+    try:
+        return clean_line(value)
+    except TextError as exc:
+        raise ValueError(_("Please remove control characters and line breaks.")) from exc
+
+
 Instant = Annotated[datetime, AfterValidator(_aware)]
 Topic = Annotated[str, Field(default="", max_length=1000), AfterValidator(_topic)]
 Description = Annotated[str, Field(default="", max_length=300), AfterValidator(_topic)]
@@ -52,7 +59,8 @@ class RescheduleIn(_In):
 
 
 class CancelIn(_In):
-    reason: Annotated[str, Field(default="", max_length=300)] = ""
+    # The same rule as the topic: several lines, no control characters (a NUL was a 500 on PG).
+    reason: Description = ""
 
 
 class HandoffIn(_In):
@@ -66,8 +74,8 @@ class WaitlistIn(_In):
 
 
 class ServiceIn(_In):
-    name_ja: Annotated[str, Field(min_length=1, max_length=80)]
-    name_en: Annotated[str, Field(min_length=1, max_length=80)]
+    name_ja: Annotated[str, Field(min_length=1, max_length=80), AfterValidator(_line)]
+    name_en: Annotated[str, Field(min_length=1, max_length=80), AfterValidator(_line)]
     duration_min: Annotated[int, Field(ge=10, le=240)]
     buffer_before_min: Annotated[int, Field(ge=0, le=60)] = 0
     buffer_after_min: Annotated[int, Field(ge=0, le=60)] = 0
@@ -75,7 +83,7 @@ class ServiceIn(_In):
     min_notice_min: Annotated[int, Field(ge=0, le=7 * 24 * 60)] = 120
     horizon_days: Annotated[int, Field(ge=1, le=365)] = 60
     cancellation_notice_hours: Annotated[int, Field(ge=0, le=14 * 24)] = 24
-    required_skills: list[str] = []
+    required_skills: list[Annotated[str, Field(max_length=40), AfterValidator(_line)]] = []
     is_active: bool = True
     price_yen: Annotated[int, Field(ge=0, le=1_000_000)] = 0
     description_ja: Description = ""

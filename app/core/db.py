@@ -19,7 +19,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.core import events
-from app.core.errors import AppError
+from app.core.errors import AppError, InvalidInput
+from app.core.i18n import gettext as _
 
 _immediate: ContextVar[bool] = ContextVar("sqlite_begin_immediate", default=False)
 
@@ -50,7 +51,50 @@ def create_engine(url: str, *, schema: str | None = None) -> AsyncEngine:
     engine = create_async_engine(target, **kwargs)
     if target.get_backend_name() == "sqlite":
         _configure_sqlite(engine)
+    event.listen(engine.sync_engine, "before_cursor_execute", _refuse_unstorable_text)
     return engine
+
+
+def unstorable_text(value: str) -> bool:
+    """True for text no database here can store faithfully.
+
+    PostgreSQL refuses NUL in text (a DataError) and a lone surrogate (``"\\ud800"`` is valid
+    JSON) cannot be encoded as UTF-8 at all; SQLite would keep the first and cut text at it on
+    some reads. Both are refused where they arrive (``core.text``); this is the same rule.
+    """
+    if "\x00" in value:
+        return True
+    if value.isascii():
+        return False
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
+def _has_unstorable(params: Any, depth: int = 0) -> bool:
+    if isinstance(params, str):
+        return unstorable_text(params)
+    if depth > 2 or params is None:
+        return False
+    if isinstance(params, dict):
+        return any(_has_unstorable(v, depth + 1) for v in params.values())
+    if isinstance(params, (list, tuple)):
+        return any(_has_unstorable(v, depth + 1) for v in params)
+    return False
+
+
+def _refuse_unstorable_text(
+    _conn: Any, _cursor: Any, _statement: str, parameters: Any, _context: Any, _many: bool
+) -> None:
+    # The last line of defence for the whole family "a 500 on text the database cannot take":
+    # any route that forgot its validator answers 422 and nothing of the statement is written
+    # (the request's transaction rolls back on the error).
+    if _has_unstorable(parameters):
+        raise InvalidInput(
+            _("Please remove control characters (such as NUL) or broken characters from the text.")
+        )
 
 
 def _configure_sqlite(engine: AsyncEngine) -> None:
