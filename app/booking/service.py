@@ -1,7 +1,15 @@
-"""Booking use cases. Writes to a stylist's calendar take the stylist lock, then re-check."""
+"""Booking use cases.
+
+Every write that puts an appointment on a stylist's calendar takes the calendar lock of each
+stylist it touches (one call, ascending ids, after any customer or appointment lock: see
+``core/locks.py``), then computes availability and checks for clashes *under* the lock. On
+PostgreSQL an exclusion constraint backs this up; its violation is answered as ``slot_taken``.
+"""
 
 from __future__ import annotations
 
+import hashlib
+import json
 from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy.exc import IntegrityError
@@ -9,7 +17,7 @@ from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.accounts.models import Role, User
-from app.booking import notify
+from app.booking import notify, rules
 from app.booking import repository as repo
 from app.booking.availability import (
     Slot,
@@ -42,6 +50,10 @@ class SlotNotOffered(InvalidInput):
 
 class TooLate(Conflict):
     code = "too_late"
+
+
+class IdempotencyKeyReused(InvalidInput):
+    code = "idempotency_key_reused"
 
 
 def _epoch(moment: datetime) -> int:
@@ -180,6 +192,7 @@ async def _free_at(
     start: datetime,
     now: datetime,
     exclude: int | None = None,
+    only_offered: bool = False,
 ) -> tuple[list[int], list[int]]:
     """(stylists who would offer this start at all, stylists free for it right now)."""
     window = (start, start + timedelta(seconds=1))
@@ -192,6 +205,8 @@ async def _free_at(
         exclude=exclude,
         ignore_appointments=True,
     )
+    if only_offered:
+        return (list(offered[0].staff_ids) if offered else [], [])
     free = await compute_slots(
         session, service=service, start=window[0], end=window[1], now=now, exclude=exclude
     )
@@ -220,21 +235,45 @@ async def _preference(
     return sorted(staff_ids, key=lambda s: (s != previous, counts.get(s, 0), s))
 
 
-async def _claim(
+async def _lock_and_recheck(
     session: AsyncSession,
     *,
-    candidates: list[int],
-    blocked: tuple[datetime, datetime],
+    service: Service,
+    start: datetime,
+    now: datetime,
+    touched: set[int],
     exclude: int | None = None,
-) -> int | None:
-    """Take the first candidate whose calendar is still free under its lock."""
-    for staff_id in candidates:
-        await repo.lock_stylist(session, staff_id)
-        if not await repo.overlapping_active(
-            session, staff_id, blocked[0], blocked[1], exclude=exclude
-        ):
-            return staff_id
-    return None
+) -> tuple[list[int], list[int]]:
+    """Lock the calendars of ``touched`` plus every stylist who offers ``start``, then re-read.
+
+    Returns (stylists offering the start, stylists free for it) as seen under the locks, limited
+    to the stylists locked: one whose shift appeared after the first read is not taken unlocked.
+    """
+    offered_before, _free = await _free_at(
+        session, service=service, start=start, now=now, exclude=exclude, only_offered=True
+    )
+    locked = touched | set(offered_before)
+    await stores.lock_calendars(session, staff_ids=locked)
+    offered, free = await _free_at(session, service=service, start=start, now=now, exclude=exclude)
+    return [s for s in offered if s in locked], [s for s in free if s in locked]
+
+
+async def _flush_placed(session: AsyncSession) -> None:
+    """Write an appointment placed on a calendar; the database's own guard answers as a clash."""
+    try:
+        await session.flush()
+    except IntegrityError as exc:
+        if _is_exclusion_violation(exc):
+            raise SlotTaken(
+                _("Sorry, that time was just taken. Please choose another time."), field="start"
+            ) from exc
+        raise
+
+
+def _is_exclusion_violation(exc: IntegrityError) -> bool:
+    """PostgreSQL's exclusion_violation (23P01) from ex_appointment_stylist_time."""
+    code = getattr(exc.orig, "sqlstate", None) or getattr(exc.orig, "pgcode", None)
+    return code == "23P01" or "ex_appointment_stylist_time" in str(exc.orig)
 
 
 def _blocked(service: Service, start: datetime) -> tuple[datetime, datetime, datetime]:
@@ -267,11 +306,25 @@ async def book(
     postman: Postman,
     base_url: str,
 ) -> tuple[Appointment, bool]:
-    """Book a slot; returns (appointment, replayed) where replayed means the key was seen before."""
+    """Book a slot; returns (appointment, replayed) where replayed means the key was seen before.
+
+    With a key, the customer's lock comes first: a parallel retry waits for this request and
+    then finds its appointment. The same key with a different request is refused.
+    """
     assert customer.id is not None
+    fingerprint = _fingerprint(data) if idempotency_key else None
     if idempotency_key:
+        await repo.lock_customer(session, customer.id)
         existing = await repo.by_idempotency_key(session, customer.id, idempotency_key)
         if existing is not None:
+            if existing.idempotency_fingerprint not in (None, fingerprint):
+                raise IdempotencyKeyReused(
+                    _(
+                        "This Idempotency-Key was already used for a different booking request. "
+                        "Send a new key for a new request."
+                    ),
+                    field="idempotency_key",
+                )
             return existing, True
     service = await get_service(session, service_id=data.service_id)
     if not service.is_active:
@@ -280,7 +333,10 @@ async def book(
     if start <= now:
         raise InvalidInput(_("That time has already passed."), field="start")
     store = await stores.get_store(session, store_id=service.store_id)
-    offered, free = await _free_at(session, service=service, start=start, now=now)
+    touched = {data.staff_id} if data.staff_id is not None else set()
+    offered, free = await _lock_and_recheck(
+        session, service=service, start=start, now=now, touched=touched
+    )
     if data.staff_id is not None:
         if data.staff_id not in offered:
             raise SlotNotOffered(
@@ -292,34 +348,48 @@ async def book(
         candidates = await _preference(
             session, customer_id=customer.id, store=store, staff_ids=free, start=start
         )
-    blocked_from, blocked_until, end = _blocked(service, start)
-    staff_id = await _claim(session, candidates=candidates, blocked=(blocked_from, blocked_until))
-    if staff_id is None:
+    if not candidates:
         error, message = _slot_message(offered)
         raise error(message, field="start")
+    blocked_from, blocked_until, end = _blocked(service, start)
     appointment = Appointment(
         store_id=store.id,
         service_id=service.id,
         customer_id=customer.id,
-        staff_id=staff_id,  # type: ignore[arg-type]
+        staff_id=candidates[0],
         starts_at=start,
         ends_at=end,
         blocked_from=blocked_from,
         blocked_until=blocked_until,
         topic=data.topic,
         idempotency_key=idempotency_key,
-    )
+        idempotency_fingerprint=fingerprint,
+    )  # type: ignore[arg-type]
     session.add(appointment)
-    try:
-        await session.flush()
-    except IntegrityError as exc:  # the same key raced in from a parallel retry
-        raise Conflict(
-            _("This booking request is already being processed."), field="idempotency_key"
-        ) from exc
+    await _flush_placed(session)
     await notify.tell_customer(
         session, appointment=appointment, kind="confirmed", postman=postman, base_url=base_url
     )
+    await notify.tell_staff(  # a notice now, the email after commit
+        session,
+        appointment=appointment,
+        kind="booked",
+        postman=postman,
+        base_url=base_url,
+        actor_id=customer.id,
+    )
     return appointment, False
+
+
+def _fingerprint(data: BookIn) -> str:
+    """What a keyed booking request asked for, independent of how the client wrote it."""
+    canonical = {
+        "service_id": data.service_id,
+        "start": data.start.astimezone(UTC).isoformat(),
+        "staff_id": data.staff_id,
+        "topic": data.topic,
+    }
+    return hashlib.sha256(json.dumps(canonical, sort_keys=True).encode()).hexdigest()
 
 
 def _is_manager_role(user: User) -> bool:
@@ -339,21 +409,70 @@ async def load_for(session: AsyncSession, *, viewer: User, appointment_id: int) 
     return appointment
 
 
+async def load_locked(session: AsyncSession, *, viewer: User, appointment_id: int) -> Appointment:
+    """``load_for``, then the appointment's row lock and a fresh read of it (for changes)."""
+    await load_for(session, viewer=viewer, appointment_id=appointment_id)
+    appointment = await repo.lock_appointment(session, appointment_id)
+    if appointment is None:
+        raise NotFound(_("There is no such appointment."))
+    return appointment
+
+
 def _require_booked(appointment: Appointment) -> None:
     if appointment.status != AppointmentStatus.booked:
         raise Conflict(_("This appointment is no longer open for changes."))
 
 
 def _check_notice(actor: User, appointment: Appointment, service: Service, now: datetime) -> None:
-    if actor.id == appointment.customer_id and appointment.starts_at - now < timedelta(
-        hours=service.cancellation_notice_hours
-    ):
-        raise TooLate(
-            _(
-                "Changes online close %(hours)s hours before the session. Please contact the store.",  # noqa: E501
-                hours=service.cancellation_notice_hours,
+    # The same rule the appointment page uses to disable its buttons (booking.rules).
+    refusal = rules.change_refusal(
+        status=appointment.status,
+        starts_at=appointment.starts_at,
+        notice_hours=service.cancellation_notice_hours,
+        by_customer=actor.id == appointment.customer_id,
+        now=now,
+    )
+    if refusal is not None:
+        raise (TooLate if refusal.code == "too_late" else Conflict)(refusal.message)
+
+
+class StylistWouldChange(Conflict):
+    code = "stylist_would_change"
+
+
+def _pick_for_reschedule(
+    current: int,
+    candidates: list[int],
+    offered: list[int],
+    free: list[int],
+    *,
+    staff_id: int | None,
+    allow_other: bool,
+) -> int:
+    """The stylist a moved session goes to. Another stylist only when the caller asked for it."""
+    if staff_id is not None:
+        if staff_id not in offered:
+            raise SlotNotOffered(
+                _("That stylist does not offer this time. Please pick one of the listed times."),
+                field="staff_id",
             )
+        if staff_id not in free:
+            raise SlotTaken(
+                _("Sorry, that time was just taken. Please choose another time."), field="start"
+            )
+        return staff_id
+    if not candidates:
+        error, message = _slot_message(offered)
+        raise error(message, field="start")
+    if candidates[0] != current and not allow_other:
+        raise StylistWouldChange(
+            _(
+                "Your stylist is not free at that time; another stylist could take the session. Send staff_id (one of %(ids)s) to confirm the change, or choose another time.",  # noqa: E501
+                ids=", ".join(str(s) for s in candidates),
+            ),
+            field="staff_id",
         )
+    return candidates[0]
 
 
 async def reschedule(
@@ -365,9 +484,11 @@ async def reschedule(
     now: datetime,
     postman: Postman,
     base_url: str,
+    staff_id: int | None = None,
+    allow_other: bool = False,
 ) -> Appointment:
-    """Move an appointment, keeping the same stylist when they are free then."""
-    appointment = await load_for(session, viewer=actor, appointment_id=appointment_id)
+    """Move an appointment with the same stylist; another one only when asked (staff_id/allow_other)."""  # noqa: E501
+    appointment = await load_locked(session, viewer=actor, appointment_id=appointment_id)
     _require_booked(appointment)
     service = await get_service(session, service_id=appointment.service_id)
     _check_notice(actor, appointment, service, now)
@@ -375,8 +496,13 @@ async def reschedule(
     if start <= now:
         raise InvalidInput(_("That time has already passed."), field="start")
     store = await stores.get_store(session, store_id=service.store_id)
-    offered, free = await _free_at(
-        session, service=service, start=start, now=now, exclude=appointment.id
+    offered, free = await _lock_and_recheck(
+        session,
+        service=service,
+        start=start,
+        now=now,
+        touched={appointment.staff_id} | ({staff_id} if staff_id is not None else set()),
+        exclude=appointment.id,
     )
     others = await _preference(
         session,
@@ -386,28 +512,43 @@ async def reschedule(
         start=start,
     )
     candidates = ([appointment.staff_id] if appointment.staff_id in free else []) + others
-    blocked_from, blocked_until, end = _blocked(service, start)
-    staff_id = await _claim(
-        session,
-        candidates=candidates,
-        blocked=(blocked_from, blocked_until),
-        exclude=appointment.id,
+    staff_id = _pick_for_reschedule(
+        appointment.staff_id,
+        candidates,
+        offered,
+        free,
+        staff_id=staff_id,
+        allow_other=allow_other,
     )
-    if staff_id is None:
-        error, message = _slot_message(offered)
-        raise error(message, field="start")
-    old_start = appointment.starts_at
+    blocked_from, blocked_until, end = _blocked(service, start)
+    old_start, old_staff = appointment.starts_at, appointment.staff_id
     appointment.staff_id, appointment.starts_at, appointment.ends_at = staff_id, start, end
     appointment.blocked_from, appointment.blocked_until = blocked_from, blocked_until
     appointment.sequence += 1
     appointment.reminder_24h_sent_at = appointment.reminder_1h_sent_at = None
     session.add(appointment)
-    await session.flush()
+    await _flush_placed(session)
     await notify.tell_customer(
         session, appointment=appointment, kind="rescheduled", postman=postman, base_url=base_url
     )
+    await notify.tell_staff(
+        session,
+        appointment=appointment,
+        kind="rescheduled",
+        postman=postman,
+        base_url=base_url,
+        actor_id=actor.id,
+        previous_staff_id=old_staff,
+        previous_start=old_start,
+    )
     await _offer_freed_day(
-        session, service=service, store=store, moment=old_start, postman=postman, base_url=base_url
+        session,
+        service=service,
+        store=store,
+        moment=old_start,
+        postman=postman,
+        base_url=base_url,
+        freed_staff_id=old_staff,
     )
     return appointment
 
@@ -423,7 +564,7 @@ async def cancel(
     base_url: str,
 ) -> Appointment:
     """Cancel: customers within the service's notice period, staff with a reason."""
-    appointment = await load_for(session, viewer=actor, appointment_id=appointment_id)
+    appointment = await load_locked(session, viewer=actor, appointment_id=appointment_id)
     _require_booked(appointment)
     service = await get_service(session, service_id=appointment.service_id)
     _check_notice(actor, appointment, service, now)
@@ -441,6 +582,14 @@ async def cancel(
     await notify.tell_customer(
         session, appointment=appointment, kind="cancelled", postman=postman, base_url=base_url
     )
+    await notify.tell_staff(
+        session,
+        appointment=appointment,
+        kind="cancelled",
+        postman=postman,
+        base_url=base_url,
+        actor_id=actor.id,
+    )
     await _offer_freed_day(
         session,
         service=service,
@@ -448,6 +597,7 @@ async def cancel(
         moment=appointment.starts_at,
         postman=postman,
         base_url=base_url,
+        freed_staff_id=appointment.staff_id,
     )
     return appointment
 
@@ -465,7 +615,7 @@ async def mark(
 
     ``begun``: the caller knows the session's call already took place (it opens before the start;
     consultation owns that record), so the start time need not have passed."""
-    appointment = await load_for(session, viewer=actor, appointment_id=appointment_id)
+    appointment = await load_locked(session, viewer=actor, appointment_id=appointment_id)
     if actor.id == appointment.customer_id:
         raise Forbidden(_("Only staff can record how a session went."))
     _require_booked(appointment)
@@ -487,54 +637,98 @@ async def hand_off(
     base_url: str,
 ) -> Appointment:
     """Give an appointment to another qualified stylist who is free then; the customer is told."""
-    appointment = await load_for(session, viewer=manager, appointment_id=appointment_id)
     if not _is_manager_role(manager):
         raise Forbidden(_("Only a store manager can hand an appointment to someone else."))
+    appointment = await load_locked(session, viewer=manager, appointment_id=appointment_id)
     _require_booked(appointment)
     if staff_id == appointment.staff_id:
         raise InvalidInput(_("Choose a different stylist."), field="staff_id")
     service = await get_service(session, service_id=appointment.service_id)
     if staff_id not in await qualified_staff(session, service=service):
         raise InvalidInput(_("That stylist cannot take this service."), field="staff_id")
-    availability = await scheduling.availability(
-        session,
-        store_id=appointment.store_id,
-        staff_ids=[staff_id],
-        start=appointment.starts_at,
-        end=appointment.ends_at,
-    )
-    on_shift = any(
-        s <= _epoch(appointment.starts_at) and _epoch(appointment.ends_at) <= e
-        for s, e in availability[0].shifts
-    )
-    if (
-        not on_shift
-        or await _claim(
-            session,
-            candidates=[staff_id],
-            blocked=(appointment.blocked_from, appointment.blocked_until),
-            exclude=appointment.id,
-        )
-        is None
-    ):
+    await stores.lock_calendars(session, staff_ids=[appointment.staff_id, staff_id])
+    if staff_id not in await _able_to_take(session, appointment=appointment, staff_ids=[staff_id]):
         raise SlotTaken(_("That stylist is not free at this time."), field="staff_id")
+    previous_staff_id = appointment.staff_id
     appointment.staff_id = staff_id
     appointment.sequence += 1
     session.add(appointment)
-    await session.flush()
+    await _flush_placed(session)
     await notify.tell_customer(
         session, appointment=appointment, kind="handed_off", postman=postman, base_url=base_url
     )
+    await notify.tell_staff(
+        session,
+        appointment=appointment,
+        kind="handed_off",
+        postman=postman,
+        base_url=base_url,
+        actor_id=manager.id,
+        previous_staff_id=previous_staff_id,
+    )
     return appointment
+
+
+async def _able_to_take(
+    session: AsyncSession, *, appointment: Appointment, staff_ids: list[int]
+) -> list[int]:
+    """Of these stylists, those who could run this appointment as it stands.
+
+    On an approved shift for the whole session, not on a break or time off, and with nothing else
+    in the appointment's blocked time. Notice and horizon do not apply: a manager is moving an
+    existing booking, not offering a new time.
+    """
+    if not staff_ids:
+        return []
+    begin, finish = _epoch(appointment.starts_at), _epoch(appointment.ends_at)
+    availability = await scheduling.availability(
+        session,
+        store_id=appointment.store_id,
+        staff_ids=staff_ids,
+        start=appointment.blocked_from,
+        end=appointment.blocked_until,
+    )
+    able = []
+    for entry in availability:
+        on_shift = any(s <= begin and finish <= e for s, e in entry.shifts)
+        resting = any(s < finish and begin < e for s, e in [*entry.breaks, *entry.time_off])
+        busy = await repo.overlapping_active(
+            session,
+            entry.staff_id,
+            appointment.blocked_from,
+            appointment.blocked_until,
+            exclude=appointment.id,
+        )
+        if on_shift and not resting and not busy:
+            able.append(entry.staff_id)
+    return able
+
+
+async def hand_off_candidates(
+    session: AsyncSession, *, manager: User, appointment_id: int
+) -> list[int]:
+    """The colleagues who could take this appointment now (what the hand-off form offers)."""
+    appointment = await load_for(session, viewer=manager, appointment_id=appointment_id)
+    service = await get_service(session, service_id=appointment.service_id)
+    others = [
+        s for s in await qualified_staff(session, service=service) if s != appointment.staff_id
+    ]
+    return await _able_to_take(session, appointment=appointment, staff_ids=others)
 
 
 # ---------------------------------------------------------------- waitlist
 
 
 async def join_waitlist(
-    session: AsyncSession, *, customer: User, service_id: int, on_date: date, now: datetime
+    session: AsyncSession,
+    *,
+    customer: User,
+    service_id: int,
+    on_date: date,
+    now: datetime,
+    staff_id: int | None = None,
 ) -> WaitlistEntry:
-    """Wait for a free time on a full day."""
+    """Wait for a free time on a full day (with one stylist, when staff_id is given)."""
     service = await get_service(session, service_id=service_id)
     store = await stores.get_store(session, store_id=service.store_id)
     start = _utc(local_to_epoch(on_date, datetime.min.time(), store.time_zone))
@@ -545,12 +739,30 @@ async def join_waitlist(
         raise InvalidInput(
             _("Choose a day between today and the booking horizon."), field="on_date"
         )
-    if await compute_slots(session, service=service, start=start, end=end, now=now):
+    only = [staff_id] if staff_id is not None else None
+    if await compute_slots(session, service=service, start=start, end=end, now=now, staff_ids=only):
         raise Conflict(
             _("There are still free times on that day. Please book one of them."), field="on_date"
         )
+    if not await compute_slots(
+        session,
+        service=service,
+        start=start,
+        end=end,
+        now=now,
+        staff_ids=only,
+        ignore_appointments=True,
+    ):
+        # Nobody (or not that stylist) works that day: no booking will ever free a time.
+        raise Conflict(
+            _("No sessions are offered on that day. Please choose another day."), field="on_date"
+        )
     entry = WaitlistEntry(
-        store_id=store.id, service_id=service.id, customer_id=customer.id, on_date=on_date
+        store_id=store.id,
+        service_id=service.id,
+        customer_id=customer.id,
+        on_date=on_date,
+        staff_id=staff_id,
     )  # type: ignore[arg-type]
     session.add(entry)
     try:
@@ -568,12 +780,15 @@ async def _offer_freed_day(
     moment: datetime,
     postman: Postman,
     base_url: str,
+    freed_staff_id: int | None = None,
 ) -> None:
     from zoneinfo import ZoneInfo
 
     day = moment.astimezone(ZoneInfo(store.time_zone)).date()
     entries = await repo.waitlist_for(session, service.id, day)  # type: ignore[arg-type]
     for entry in entries:
+        if entry.staff_id is not None and entry.staff_id != freed_staff_id:
+            continue  # she waits for one stylist, and the time freed is another's
         entry.notified_at = utcnow()
         session.add(entry)
         await notify.tell_waitlisted(
@@ -587,8 +802,11 @@ async def _offer_freed_day(
 async def booked_between(
     session: AsyncSession, *, staff_id: int, start: datetime, end: datetime
 ) -> list[Appointment]:
-    """Booked appointments of a stylist that overlap [start, end) (used by roster edits)."""
-    await repo.lock_stylist(session, staff_id)
+    """Booked appointments of a stylist that overlap [start, end) (used by roster edits).
+
+    The caller holds the stylist's calendar lock (taken again here: a no-op then).
+    """
+    await stores.lock_calendars(session, staff_ids=[staff_id])
     return [
         a
         for a in await repo.overlapping_active(session, staff_id, start, end)

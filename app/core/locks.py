@@ -21,8 +21,7 @@ checked there, so a test on either database catches a path that takes locks out 
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from enum import IntEnum
 from typing import Any
@@ -46,21 +45,6 @@ class _Held:
     keys: list[tuple[int, int]] = field(default_factory=list)
 
 
-# Tests watch which locks each transaction takes (to check every path locks what it touches).
-_observers: list[list[list[tuple[LockLevel, int]]]] = []
-
-
-@contextmanager
-def observe() -> Iterator[list[list[tuple[LockLevel, int]]]]:
-    """Collect, per transaction, the locks taken while the block runs (for tests)."""
-    seen: list[list[tuple[LockLevel, int]]] = []
-    _observers.append(seen)
-    try:
-        yield seen
-    finally:
-        _observers.remove(seen)
-
-
 def _held(session: AsyncSession) -> _Held:
     """The locks the session's current transaction holds (a new transaction holds none)."""
     transaction = session.sync_session.get_transaction()
@@ -72,10 +56,6 @@ def _held(session: AsyncSession) -> _Held:
     if held is None or held.transaction is not transaction:
         held = _Held(transaction)
         session.info["closetcall_locks"] = held
-        for seen in _observers:
-            seen.append([])
-        held.keys = []
-        session.info["closetcall_lock_trace"] = [seen[-1] for seen in _observers]
     return held
 
 
@@ -96,7 +76,6 @@ async def acquire(
     (harmless, and it refreshes a row read under the lock).
     """
     held = _held(session)
-    trace: list[list[tuple[LockLevel, int]]] = session.info.get("closetcall_lock_trace", [])
     for key in sorted(set(keys)):
         wanted = (int(level), key)
         if wanted not in held.keys:
@@ -107,6 +86,4 @@ async def acquire(
                     f"{LockLevel(top_level).name}:{top_key}; locks go by ascending (level, key)"
                 )
             held.keys.append(wanted)
-            for seen in trace:
-                seen.append((level, key))
         await lock(key)

@@ -1,4 +1,9 @@
-"""Roster use cases: shifts, requests and approvals, time off, weekly templates, week views."""
+"""Roster use cases: shifts, requests and approvals, time off, weekly templates, week views.
+
+Every change to a stylist's shifts or time off takes that stylist's calendar lock first (the lock
+bookings take, see ``core/locks.py``), then reads and checks under it: a shift cannot shrink from
+under a booking made at the same moment.
+"""
 
 from __future__ import annotations
 
@@ -11,7 +16,9 @@ from app.accounts.models import Role, User
 from app.booking.availability import Interval, local_span, local_to_epoch
 from app.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from app.core.i18n import gettext as _
+from app.core.mail import Postman
 from app.core.types import utcnow
+from app.scheduling import notify
 from app.scheduling import repository as repo
 from app.scheduling.models import Shift, ShiftStatus, ShiftTemplate, TimeOff
 from app.scheduling.schemas import (
@@ -158,14 +165,24 @@ async def create_shift(session: AsyncSession, *, manager: User, data: ShiftIn) -
         decided_by=manager,
         note=data.note,
     )
+    await stores.lock_calendars(session, staff_ids=[data.staff_id])
     await _refuse_overlap(session, shift)
     session.add(shift)
     await session.flush()
     return shift
 
 
-async def request_shift(session: AsyncSession, *, stylist: User, data: ShiftRequestIn) -> Shift:
-    """A stylist offers a shift they can work; it produces slots once a manager approves it."""
+async def request_shift(
+    session: AsyncSession,
+    *,
+    stylist: User,
+    data: ShiftRequestIn,
+    postman: Postman | None = None,
+    base_url: str = "",
+) -> Shift:
+    """A stylist offers a shift they can work; it produces slots once a manager approves it.
+
+    With a postman the store's managers get a notice and an email (sent after commit)."""
     assert stylist.id is not None
     profile = await _profile(session, stylist.id)
     store = await stores.get_store(session, store_id=profile.home_store_id)
@@ -180,9 +197,14 @@ async def request_shift(session: AsyncSession, *, stylist: User, data: ShiftRequ
     )
     if shift.starts_at <= utcnow():
         raise InvalidInput(_("You can only offer shifts in the future."), field="on_date")
+    await stores.lock_calendars(session, staff_ids=[stylist.id])
     await _refuse_overlap(session, shift)
     session.add(shift)
     await session.flush()
+    if postman is not None:
+        await notify.tell_managers(
+            session, shift=shift, stylist=stylist, store=store, postman=postman, base_url=base_url
+        )
     return shift
 
 
@@ -193,9 +215,19 @@ async def _shift(session: AsyncSession, shift_id: int) -> Shift:
     return shift
 
 
+async def _locked_shift(session: AsyncSession, shift_id: int) -> Shift:
+    """A shift read again under its stylist's calendar lock (a parallel change is seen)."""
+    shift = await _shift(session, shift_id)
+    await stores.lock_calendars(session, staff_ids=[shift.staff_id])
+    fresh = await repo.shift_fresh(session, shift_id)
+    if fresh is None:
+        raise NotFound(_("There is no such shift."))
+    return fresh
+
+
 async def decide(session: AsyncSession, *, manager: User, shift_id: int, approve: bool) -> Shift:
     """Approve or decline a stylist's requested shift."""
-    shift = await _shift(session, shift_id)
+    shift = await _locked_shift(session, shift_id)
     await _require_manages(session, manager, shift.store_id)
     if shift.status != ShiftStatus.requested:
         raise Conflict(_("This shift was already decided."))
@@ -211,7 +243,7 @@ async def update_shift(
     session: AsyncSession, *, manager: User, shift_id: int, data: ShiftTimes
 ) -> Shift:
     """Change a shift's times in place (the roster grid's edit)."""
-    shift = await _shift(session, shift_id)
+    shift = await _locked_shift(session, shift_id)
     store = await _require_manages(session, manager, shift.store_id)
     start, end, b_start, b_end = _span(data, store.time_zone)
     await _refuse_stranding(session, shift, (start, end))
@@ -224,7 +256,7 @@ async def update_shift(
 
 async def delete_shift(session: AsyncSession, *, manager: User, shift_id: int) -> None:
     """Remove a shift that has no booked appointments."""
-    shift = await _shift(session, shift_id)
+    shift = await _locked_shift(session, shift_id)
     await _require_manages(session, manager, shift.store_id)
     await _refuse_stranding(session, shift, None)
     await session.delete(shift)
@@ -242,6 +274,7 @@ async def add_time_off(session: AsyncSession, *, actor: User, data: TimeOffIn) -
     )
     from app.booking import service as booking
 
+    await stores.lock_calendars(session, staff_ids=[data.staff_id])
     if await booking.booked_between(session, staff_id=data.staff_id, start=start, end=end):
         raise ShiftHasAppointments(
             _("There are booked appointments in that time. Hand them to a colleague first.")
@@ -288,8 +321,10 @@ async def templates_of(session: AsyncSession, *, store_id: int) -> list[ShiftTem
 async def apply_templates(session: AsyncSession, *, manager: User, data: ApplyTemplatesIn) -> int:
     """Turn weekly patterns into approved dated shifts; days that already have a shift are kept."""
     store = await _require_manages(session, manager, data.store_id)
+    templates = await repo.templates_of_store(session, data.store_id)
+    await stores.lock_calendars(session, staff_ids=[t.staff_id for t in templates])
     created = 0
-    for template in await repo.templates_of_store(session, data.store_id):
+    for template in templates:
         for offset in range(data.weeks * 7):
             day = data.first_day + timedelta(days=offset)
             if day.weekday() != template.weekday:
