@@ -2,14 +2,22 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.booking import service as booking
 from app.core.errors import AppError
-from tests.factories import make_customer, make_service, make_store
+from tests.factories import (
+    make_appointment,
+    make_customer,
+    make_service,
+    make_shift,
+    make_store,
+    make_stylist,
+)
 
 # 08:30 on Wednesday 2 December in Tokyo, still 1 December in UTC; a 30-day horizon ends at
 # 08:30 on 1 January, Tokyo time.
@@ -33,6 +41,17 @@ class TestWaitlistHorizon:
         service = await make_service(session, store, horizon_days=30)
         customer = await make_customer(session)
         assert service.id is not None
+        # The waitlist is for a day that is full, not one nobody works: give the day one
+        # 30-minute shift and book it (at 14:00 Tokyo time; at 07:00 on the horizon's own day,
+        # whose bookable part ends at 08:30).
+        hour = 7 if on_date == date(2027, 1, 1) else 14
+        stylist = await make_stylist(session, store)
+        start = datetime.combine(on_date, time(hour), ZoneInfo("Asia/Tokyo")).astimezone(UTC)
+        await make_shift(session, stylist, store, start, hours=0.5)
+        other = await make_customer(session)
+        await make_appointment(
+            session, customer=other, stylist=stylist, service=service, start=start
+        )
         if accepted:
             entry = await booking.join_waitlist(
                 session, customer=customer, service_id=service.id, on_date=on_date, now=NOW
