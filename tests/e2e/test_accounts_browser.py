@@ -68,6 +68,7 @@ class TestCustomerJourney:
         await expect(page.locator("ruby rt").first).to_have_text("タナカ")
         await tab.shot("customer_home_ja_phone")
 
+        await page.get_by_role("button", name="メニュー").click()  # on a phone the nav is a menu
         await page.get_by_role("button", name="ログアウト").click()
         await expect(page.get_by_role("status")).to_have_text("ログアウトしました。")
 
