@@ -41,7 +41,14 @@ async def _session_yesterday(live_server: LiveServer) -> tuple[int, int, int]:
             start=utcnow() - timedelta(days=1),
             status=AppointmentStatus.completed,
         )
-        conversation = Conversation(
+        # Their conversation may exist already (a booking of this pair opens one): reuse it.
+        conversation = (
+            await session.exec(
+                select(Conversation).where(
+                    Conversation.customer_id == customer.id, Conversation.staff_id == stylist.id
+                )
+            )
+        ).first() or Conversation(
             customer_id=customer.id,  # type: ignore[arg-type]
             staff_id=stylist.id,  # type: ignore[arg-type]
             store_id=appointment.store_id,
