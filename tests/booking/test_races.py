@@ -1,12 +1,12 @@
 """The races an attacker found from the published API, fired as real concurrent HTTP requests.
 
-Each runs against live uvicorn servers on SQLite and on PostgreSQL; the "cluster" runs two app
-instances (two servers, two engines and pools) on one database, as two processes would.
+Each runs against live servers on SQLite and on PostgreSQL; the "cluster" is two app processes
+(``closetcall serve``, each with its own interpreter, pool and event loop) on one database.
 
 - a manager's hand-off racing a reschedule of the same appointment into the other stylist's slot
 - a roster edit (shrinking a shift) racing a booking inside the part that goes away
 - concurrent retries with one Idempotency-Key (and the same key with a different body)
-- "any stylist" bookings from two app instances, which deadlocked on PostgreSQL
+- "any stylist" bookings from two app processes, which deadlocked on PostgreSQL
 
 After every race: no 5xx, and the database holds no two active appointments of one stylist that
 share time, and no booked appointment outside its stylist's approved shifts.
@@ -15,10 +15,13 @@ share time, and no booked appointment outside its stylist's approved shifts.
 from __future__ import annotations
 
 import asyncio
+import os
+import subprocess
+import sys
+import time
 import uuid
 from collections import Counter
 from collections.abc import Iterator
-from contextlib import ExitStack
 from dataclasses import dataclass
 from datetime import timedelta
 from itertools import pairwise
@@ -29,16 +32,15 @@ from zoneinfo import ZoneInfo
 import httpx
 import pytest
 from sqlalchemy import text
+from sqlalchemy.engine import make_url
 from sqlmodel import select
 
 from app.accounts.models import AuthSession, User
 from app.booking.models import ACTIVE, Appointment, AppointmentStatus
-from app.core.config import Settings
+from app.core.config import PROJECT_ROOT
 from app.core.db import Database, create_engine
-from app.core.mail import FileOutbox
 from app.core.security import new_token, sign, token_digest
 from app.core.types import utcnow
-from app.main import create_app
 from app.scheduling.models import Shift
 from tests.conftest import PG_URL, free_port, service_missing
 from tests.factories import (
@@ -51,7 +53,6 @@ from tests.factories import (
     make_stylist,
     tomorrow_at,
 )
-from tests.live import serve
 
 SECRET = "race-test-secret-key-0123456789abcdefgh"
 ROUNDS = 10  # independent copies of each race, fired at the same moment
@@ -64,41 +65,87 @@ class Cluster:
 
 
 async def _exec(url: str, sql: str) -> None:
-    engine = create_engine(url)
-    async with engine.begin() as conn:
+    # AUTOCOMMIT: CREATE and DROP DATABASE cannot run inside a transaction.
+    engine = create_engine(url).execution_options(isolation_level="AUTOCOMMIT")
+    async with engine.connect() as conn:
         await conn.execute(text(sql))
     await engine.dispose()
 
 
+def _wait_until_serving(process: subprocess.Popen[bytes], url: str) -> None:
+    """Block until the process answers /healthz (a new process takes a second or two)."""
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"app process exited with {process.returncode}")
+        try:
+            if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        time.sleep(0.1)
+    raise RuntimeError(f"app process on {url} did not start")
+
+
 def _cluster(kind: str, instances: int, var_dir: Path) -> Iterator[Cluster]:
-    schema = None
+    """``instances`` app processes (``closetcall serve``, each its own interpreter, pool and
+    event loop) on one database: a PostgreSQL database of its own, or one SQLite file."""
+    database = None
     if kind == "sqlite":
         url = f"sqlite:///{var_dir / 'race.db'}"
     else:
         if not PG_URL:
             service_missing("PostgreSQL", "CLOSETCALL_TEST_DATABASE_URL")
-        url, schema = PG_URL, f"cc_races_{uuid.uuid4().hex[:8]}"
-        asyncio.run(_exec(url, f'CREATE SCHEMA "{schema}"'))
-    settings = Settings(
-        env="test",
-        var_dir=var_dir,
-        secret_key=SECRET,
-        database_url=url,
-        cookie_secure=False,
-        reminders_enabled=False,
+        database = f"cc_races_{uuid.uuid4().hex[:8]}"
+        asyncio.run(_exec(PG_URL, f'CREATE DATABASE "{database}"'))
+        url = make_url(PG_URL).set(database=database).render_as_string(hide_password=False)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CLOSETCALL_")}
+    env.update(
+        {
+            "CLOSETCALL_ENV": "test",
+            "CLOSETCALL_VAR_DIR": str(var_dir),
+            "CLOSETCALL_SECRET_KEY": SECRET,
+            "CLOSETCALL_DATABASE_URL": url,
+            "CLOSETCALL_COOKIE_SECURE": "false",
+            "CLOSETCALL_REMINDERS_ENABLED": "false",
+            "PYTHONPATH": str(PROJECT_ROOT),
+        }
     )
-    with ExitStack() as stack:
+    cli = [sys.executable, "-m", "app.cli"]
+    # cwd: var_dir, so a developer's .env in the project is not read.
+    subprocess.run([*cli, "migrate"], env=env, cwd=var_dir, check=True, capture_output=True)
+    processes: list[subprocess.Popen[bytes]] = []
+    try:
         urls = []
-        for _ in range(instances):  # one after the other: the first one migrates
-            app = create_app(
-                settings,
-                database=Database(create_engine(url, schema=schema)),
-                mailer=FileOutbox(var_dir / "out"),
+        for _ in range(instances):
+            port = free_port()
+            command = [*cli, "serve", "--host", "127.0.0.1", "--port", str(port)]
+            processes.append(
+                subprocess.Popen(
+                    command,
+                    env=env,
+                    cwd=var_dir,
+                    stdout=subprocess.DEVNULL,
+                    stderr=(var_dir / f"server-{port}.log").open("wb"),
+                )
             )
-            urls.append(stack.enter_context(serve(app, free_port())))
-        yield Cluster(urls, Database(create_engine(url, schema=schema)))
-    if schema:
-        asyncio.run(_exec(url, f'DROP SCHEMA "{schema}" CASCADE'))
+            urls.append(f"http://127.0.0.1:{port}")
+        for process, url_of in zip(processes, urls, strict=True):
+            _wait_until_serving(process, url_of)
+        cluster = Cluster(urls, Database(create_engine(url)))
+        yield cluster
+        asyncio.run(cluster.db.dispose())
+    finally:
+        for process in processes:
+            process.terminate()
+        for process in processes:
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+        if database:
+            asyncio.run(_exec(PG_URL, f'DROP DATABASE "{database}" WITH (FORCE)'))
 
 
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
@@ -108,7 +155,7 @@ def kind(request: pytest.FixtureRequest) -> str:
 
 @pytest.fixture(scope="module")
 def cluster(kind: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
-    """Two app instances on one database."""
+    """Two app processes on one database."""
     yield from _cluster(kind, 2, tmp_path_factory.mktemp(f"races-{kind}"))
 
 
