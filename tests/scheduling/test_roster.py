@@ -360,3 +360,32 @@ class TestRosterFormWithoutWeek:
         days = sorted(s.starts_at.astimezone(ZoneInfo("Asia/Tokyo")).date() for s in shifts)
         # That Sunday is already over in Tokyo: the four Sundays come after it.
         assert days == [sunday + timedelta(days=7 * k) for k in range(1, 5)]
+
+
+class TestRosterLandingShowsEveryPendingRequest:
+    async def test_requests_of_later_weeks_wait_on_the_landing_page(
+        self, client: httpx.AsyncClient, session: AsyncSession
+    ) -> None:
+        """The landing shows the current week's grid, but a request five weeks ahead (or one in
+        the week on screen) is listed too; approved shifts and past requests are not."""
+        store = await make_store(session)
+        stylist = await make_stylist(session, store, family_name="伊藤")
+        manager = await make_manager(session, store)
+        later = await make_shift(
+            session, stylist, store, tomorrow_at(19, days=35), hours=2, status="requested"
+        )
+        soon = await make_shift(
+            session, stylist, store, tomorrow_at(10, days=1), hours=3, status="requested"
+        )
+        await make_shift(session, stylist, store, tomorrow_at(10, days=36), hours=3)
+        await make_shift(
+            session, stylist, store, tomorrow_at(10, days=-3), hours=3, status="requested"
+        )
+        await login(client, manager.email)
+        page = await client.get(f"/manager/roster?store_id={store.id}")
+        assert page.status_code == 200
+        section = page.text.split('id="pending"', 1)[1].split("</section>", 1)[0]
+        zone = ZoneInfo("Asia/Tokyo")
+        for shift, span in ((later, "19:00–21:00"), (soon, "10:00–13:00")):
+            assert f"{shift.starts_at.astimezone(zone):%m/%d} {span}" in section
+        assert section.count("request-row") == 2, section
