@@ -16,7 +16,12 @@ async def lock_customer(session: AsyncSession, customer_id: int) -> None:
     """One booking request of a customer at a time (so a retry finds the first one's key)."""
 
     async def lock(key: int) -> None:
-        await session.exec(select(User.id).where(User.id == key).with_for_update())
+        # FOR NO KEY UPDATE, not FOR UPDATE: another transaction's INSERT that references this
+        # user (an appointment's customer_id) takes FOR KEY SHARE on the row, which FOR UPDATE
+        # blocks. A keyed booking holding the customer while it waited for a stylist that an
+        # unkeyed booking of the same customer held, mid-insert, was a deadlock on PostgreSQL
+        # (found by test_concurrent_invariants). NO KEY UPDATE still serialises the lockers.
+        await session.exec(select(User.id).where(User.id == key).with_for_update(key_share=True))
 
     await locks.acquire(session, locks.LockLevel.customer, [customer_id], lock)
 
@@ -29,7 +34,7 @@ async def lock_appointment(session: AsyncSession, appointment_id: int) -> Appoin
         statement = (
             select(Appointment)
             .where(Appointment.id == key)
-            .with_for_update()
+            .with_for_update(key_share=True)  # inserts referencing it must not wait (see above)
             .execution_options(populate_existing=True)
         )
         found[0] = (await session.exec(statement)).first()

@@ -21,7 +21,9 @@ async def lock_calendars(session: AsyncSession, staff_ids: Iterable[int]) -> Non
 
     async def lock(staff_id: int) -> None:
         statement = (
-            select(StaffProfile.user_id).where(StaffProfile.user_id == staff_id).with_for_update()
+            select(StaffProfile.user_id)
+            .where(StaffProfile.user_id == staff_id)
+            .with_for_update(key_share=True)  # FOR NO KEY UPDATE: see booking.repository
         )
         await session.exec(statement)
 
