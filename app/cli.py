@@ -85,6 +85,19 @@ async def _with_database(action: str, **kwargs: object) -> int:
             print(f"Demo logins (password for all: {DEMO_PASSWORD})")
             for role, email in report.logins:
                 print(f"  {role:<9} {email}")
+        elif action == "audit-verify":
+            from app.access.audit import verify
+
+            async with db.sessions() as session:
+                verdict = await verify(session)
+            for problem in verdict.problems[:50]:
+                print(f"row {problem.id}: {problem.kind}: {problem.detail}")
+            if len(verdict.problems) > 50:
+                print(f"... and {len(verdict.problems) - 50} more")
+            if not verdict.ok:
+                print(f"audit log: {verdict.rows:,} rows, {len(verdict.problems)} problems")
+                return 1
+            print(f"audit log: {verdict.rows:,} rows, every hash and link checks out")
         elif action == "create-admin":
             from app.accounts.admin import create_admin
 
@@ -153,6 +166,8 @@ def main(argv: list[str] | None = None) -> int:
     admin.add_argument("email")
     admin.add_argument("--family-name", default="管理")
     admin.add_argument("--given-name", default="者")
+    audit = sub.add_parser("audit", help="the audit log")
+    audit.add_argument("audit_command", choices=("verify",), help="verify: check the hash chain")
     catalog = sub.add_parser(
         "import-catalog",
         help="create or update catalog items and stock from a CSV or JSON file "
@@ -182,6 +197,8 @@ def main(argv: list[str] | None = None) -> int:
                 given_name=args.given_name,
             )
         )
+    if args.command == "audit":
+        return asyncio.run(_with_database(f"audit-{args.audit_command}"))
     return asyncio.run(_with_database(args.command))
 
 

@@ -11,6 +11,7 @@ from fastapi import FastAPI
 from fastapi.responses import FileResponse
 from fastapi.staticfiles import StaticFiles
 
+from app.access import service as access
 from app.accounts import pages as account_pages
 from app.accounts import router as account_api
 from app.accounts.context import RequestContextMiddleware
@@ -69,6 +70,7 @@ def create_app(
     """Build the application. Tests pass their own settings and database."""
     settings = settings or get_settings()
     db = database or Database(create_engine(settings.database_url))
+    access.configure(settings)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

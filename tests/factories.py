@@ -80,13 +80,15 @@ async def make_manager(session: AsyncSession, store: Store, **overrides: Any) ->
     return user
 
 
-async def make_stylist(session: AsyncSession, store: Store, **overrides: Any) -> User:
+async def make_stylist(
+    session: AsyncSession, store: Store, *, works_remotely: bool = True, **overrides: Any
+) -> User:
     user = await make_user(session, role=Role.staff, **overrides)
     session.add(
         StaffProfile(
             user_id=user.id,
             home_store_id=store.id,
-            works_remotely=True,
+            works_remotely=works_remotely,
             skills=["womenswear"],
             languages=["ja"],
         )

@@ -87,3 +87,20 @@ class TestCli:
         latin.write_bytes("sku,name_ja\nKN-1,caf\xe9\n".encode("latin-1"))
         unreadable = _run(["import-catalog", str(latin), "--lang", "en"], var_dir)
         assert unreadable.returncode == 2 and "not UTF-8" in unreadable.stderr
+
+    def test_audit_verify_passes_a_clean_log_and_fails_a_forged_row(self, tmp_path: Path) -> None:
+        import sqlite3
+
+        assert _run(["migrate"], tmp_path).returncode == 0
+        clean = _run(["audit", "verify"], tmp_path)
+        assert clean.returncode == 0, clean.stderr
+        assert "every hash and link checks out" in clean.stdout
+        with sqlite3.connect(tmp_path / "closetcall.db") as db:  # behind the app's back
+            db.execute(
+                "INSERT INTO audit_event (id, at, action, fields, prev_hash, hash) "
+                "VALUES (1, '2026-12-04 10:00:00.000000', 'customer.page.read', '[]', ?, ?)",
+                ("0" * 64, "f" * 64),
+            )
+        forged = _run(["audit", "verify"], tmp_path)
+        assert forged.returncode == 1
+        assert "row 1: altered" in forged.stdout and "1 problems" in forged.stdout

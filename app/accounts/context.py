@@ -12,6 +12,7 @@ from starlette.datastructures import MutableHeaders
 from starlette.requests import HTTPConnection
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from app.access import audit
 from app.accounts import service
 from app.core import i18n
 from app.core.config import Settings
@@ -105,6 +106,8 @@ class RequestContextMiddleware:
                 connection.headers.get("accept-language"), settings.default_locale
             )
         i18n.set_locale(locale)
+        peer = scope.get("client")
+        audit.client.set((peer[0] if peer else None, connection.headers.get("user-agent")))
 
         state = scope.setdefault("state", {})
         state["user"] = user

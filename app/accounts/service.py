@@ -7,6 +7,8 @@ from datetime import datetime, timedelta
 from sqlalchemy.exc import IntegrityError
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from app.access import audit
+from app.access.policy import mask_email
 from app.accounts import repository as repo
 from app.accounts.models import AuthSession, Invitation, PasswordReset, Role, User
 from app.accounts.schemas import (
@@ -112,8 +114,15 @@ async def log_in(session: AsyncSession, *, data: LoginIn) -> User:
         )
     ok = await verify_password_async(user.password_hash if user else None, data.password)
     if not user or not ok or not user.is_active:
+        await audit.record(
+            session,
+            actor_id=user.id if user else None,
+            action=audit.Action.login_failed,
+            detail=mask_email(data.email.strip().lower()),  # never the whole typed address
+        )
+        if user is not None and _count_failure(user, now):
+            await audit.record(session, actor_id=user.id, action=audit.Action.lockout)
         if user is not None:
-            _count_failure(user, now)
             session.add(user)
         raise InvalidCredentials(_("That email and password do not match. Please try again."))
     if password_needs_rehash(user.password_hash):
@@ -121,15 +130,18 @@ async def log_in(session: AsyncSession, *, data: LoginIn) -> User:
     user.last_login_at = now
     user.failed_logins, user.locked_until = 0, None
     session.add(user)
+    await audit.record(session, actor_id=user.id, action=audit.Action.login)
     return user
 
 
-def _count_failure(user: User, now: datetime) -> None:
-    """Five wrong passwords in a row lock the account for a quarter of an hour."""
+def _count_failure(user: User, now: datetime) -> bool:
+    """Five wrong passwords in a row lock the account for a quarter of an hour (True: locked)."""
     user.failed_logins += 1
     if user.failed_logins >= MAX_FAILED_LOGINS:
         user.locked_until = now + timedelta(minutes=LOCK_MINUTES)
         user.failed_logins = 0
+        return True
+    return False
 
 
 async def open_session(

@@ -247,6 +247,7 @@ async def _appointment_page(
         "is_customer": user.id == appointment.customer_id,
         "flash": next((k for k in flags if request.query_params.get(k)), None),
         "error": error,
+        "access_prepare_days": request.app.state.settings.access_prepare_hours // 24,
     }
     return render(request, "booking/appointment.html", context, status_code)
 

@@ -12,6 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from app.access import service as access
 from app.accounts import service as accounts
 from app.accounts.models import STAFF_ROLES, Role, User
 from app.booking.models import Appointment
@@ -125,22 +126,26 @@ async def existing_conversation(
 
 
 async def load(session: AsyncSession, *, viewer: User, conversation_id: int) -> Conversation:
-    """A conversation its customer, stylist or store manager may see; 404 for anyone else."""
+    """A conversation for its customer; for its stylist while the access policy lets her see the
+    customer; for a manager of its store and an admin. 404 for anyone else."""
     conversation = await session.get(Conversation, conversation_id)
-    allowed = conversation is not None and (
-        viewer.id in (conversation.customer_id, conversation.staff_id)
-        or (
-            viewer.role in (Role.manager, Role.admin)
-            and (
-                viewer.role == Role.admin
-                or await stores.manages(session, user_id=viewer.id, store_id=conversation.store_id)
-            )  # type: ignore[arg-type]
-        )
-    )
-    if not allowed:
+    if conversation is None:
         raise NotFound(_("There is no such conversation."))
-    assert conversation is not None
-    return conversation
+    if viewer.id == conversation.customer_id or viewer.role == Role.admin:
+        return conversation
+    manager = viewer.role == Role.manager and await stores.manages(
+        session,
+        user_id=viewer.id,  # type: ignore[arg-type]
+        store_id=conversation.store_id,
+    )
+    if manager or (
+        viewer.id == conversation.staff_id
+        and (
+            await access.decide(session, viewer=viewer, customer_id=conversation.customer_id)
+        ).visible
+    ):
+        return conversation
+    raise NotFound(_("There is no such conversation."))
 
 
 async def load_for_writing(

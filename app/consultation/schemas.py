@@ -71,3 +71,4 @@ class History:
     call_open: bool
     call_opens_before: int  # minutes
     owned: list[OwnedItemOut]
+    customer_visible: bool = False  # staff: the access policy lets the viewer see the customer

@@ -308,12 +308,18 @@ async def history_for(
     rating = await repo.rating_of(session, appointment_id)
     held = appointment.status in HELD and await begun(session, appointment=appointment, now=now)
     follow_up = wrap_up.follow_up_on if wrap_up else None
+    # The appointment is the stylist's in any case; the customer's wardrobe only while the
+    # access policy lets her see the customer (the page then says when it opens).
+    customer_visible = is_staff and await wardrobe.may_see_wardrobe(
+        session, viewer=viewer, customer_id=appointment.customer_id
+    )
     owned = (
         await wardrobe.owned_items(session, viewer=viewer, customer_id=appointment.customer_id)
-        if is_staff
+        if customer_visible
         else []
     )
     return History(
+        customer_visible=customer_visible,
         is_staff=is_staff,
         wrap_up=wrap_up_out(wrap_up, for_staff=is_staff) if wrap_up else None,
         rating=rating_out(rating) if rating else None,

@@ -69,6 +69,15 @@ class Settings(BaseSettings):
     online_shop_url: str = "https://shop.kinari.example/items/{sku}"
     reservation_hold_days: int = Field(default=3, ge=1, le=14)
 
+    # Who may see a customer (app/access/policy.py): the stylist of an appointment from this many
+    # hours before its start (preparation) to this many days after its end (wrap-up, follow-up),
+    # and a stylist whose conversation with the customer had a message within the last days.
+    access_prepare_hours: int = Field(default=7 * 24, ge=0, le=30 * 24)
+    access_follow_up_days: int = Field(default=14, ge=0, le=90)
+    access_conversation_days: int = Field(default=30, ge=0, le=365)
+    # A stylist's "show" of masked contact data (phone, email, birthday) lasts this long.
+    access_reveal_minutes: int = Field(default=15, ge=1, le=24 * 60)
+
     session_days: int = Field(default=14, ge=1, le=90)
     password_reset_minutes: int = Field(default=60, ge=5, le=24 * 60)
     invitation_days: int = Field(default=7, ge=1, le=30)

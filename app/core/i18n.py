@@ -47,6 +47,11 @@ def translations(locale: str) -> Translations:
     return Translations(fp=buffer)
 
 
+def N_(message: str) -> str:
+    """Mark a message for translation where it is defined; translate it where it is shown."""
+    return message
+
+
 def gettext(message: str, **params: object) -> str:
     """Translate ``message`` into the current locale; ``params`` fill ``%(name)s`` slots."""
     text = translations(get_locale()).gettext(message)

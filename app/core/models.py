@@ -2,6 +2,7 @@
 
 from sqlmodel import SQLModel
 
+from app.access import models as access_models
 from app.accounts import models as accounts_models
 from app.booking import models as booking_models
 from app.chat import models as chat_models
@@ -15,6 +16,7 @@ from app.wardrobe import models as wardrobe_models
 metadata = SQLModel.metadata
 
 __all__ = [
+    "access_models",
     "accounts_models",
     "booking_models",
     "chat_models",

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
+from app.access import service as access
+from app.access.schemas import RevealIn
 from app.accounts.deps import CsrfProtected, CustomerUser, StaffUser
-from app.core.db import SessionDep
-from app.core.errors import AppError
+from app.core.db import SessionDep, WriteSessionDep
+from app.core.errors import AppError, InvalidInput
 from app.core.forms import parse_form
 from app.core.i18n import get_locale, set_locale
 from app.core.templating import render
@@ -23,10 +27,12 @@ router = APIRouter(include_in_schema=False, dependencies=[CsrfProtected])
 @router.get("/me")
 async def customer_home(request: Request, user: CustomerUser, session: SessionDep) -> Response:
     assert user.id is not None
-    customer, profile = await service.load_customer(session, viewer=user, customer_id=user.id)
+    customer, profile, decision = await service.load_customer_as(
+        session, viewer=user, customer_id=user.id
+    )
     lines = await service.purchase_history(session, viewer=user, customer_id=user.id, limit=12)
     context = {
-        "profile": service.public_profile(customer, profile),
+        "profile": service.public_profile(customer, profile, decision),
         "purchases": lines,
         "welcome": request.query_params.get("welcome") == "1",
     }
@@ -40,8 +46,10 @@ def _profile_context(values: dict[str, object], errors: dict[str, str], saved: b
 @router.get("/me/profile")
 async def profile_page(request: Request, user: CustomerUser, session: SessionDep) -> Response:
     assert user.id is not None
-    customer, profile = await service.load_customer(session, viewer=user, customer_id=user.id)
-    values = service.public_profile(customer, profile).model_dump()
+    customer, profile, decision = await service.load_customer_as(
+        session, viewer=user, customer_id=user.id
+    )
+    values = service.public_profile(customer, profile, decision).model_dump()
     values["phone"] = values.pop("phone_e164")
     saved = request.query_params.get("saved") == "1"
     context = _profile_context(values, {}, saved)
@@ -71,11 +79,49 @@ async def profile_submit(request: Request, user: CustomerUser, session: SessionD
 
 @router.get("/customers/{customer_id}")
 async def customer_for_staff(
-    request: Request, customer_id: IdPath, user: StaffUser, session: SessionDep
+    request: Request, customer_id: IdPath, user: StaffUser, session: WriteSessionDep
 ) -> Response:
     """A customer's history for staff who serve them: purchases, sessions, wardrobe."""
     view = await staff_view.customer_for_staff(
         session, viewer=user, customer_id=customer_id, locale=get_locale(), now=utcnow()
     )
-    context = {"customer": view, "wardrobe_panel": view.wardrobe, "now": utcnow()}
+    context = _staff_context(view, revealed=request.query_params.get("revealed") == "1")
     return render(request, "customer/staff_view.html", context)
+
+
+def _staff_context(
+    view: staff_view.CustomerForStaff,
+    *,
+    values: dict[str, Any] | None = None,
+    errors: dict[str, str] | None = None,
+    revealed: bool = False,
+) -> dict[str, Any]:
+    return {
+        "customer": view,
+        "wardrobe_panel": view.wardrobe,
+        "now": utcnow(),
+        "reveal_reasons": access.REVEAL_REASONS,
+        "reveal_values": values or {},
+        "reveal_errors": errors or {},
+        "revealed": revealed,
+    }
+
+
+@router.post("/customers/{customer_id}/reveal")
+async def reveal_contact(
+    request: Request, customer_id: IdPath, user: StaffUser, session: WriteSessionDep
+) -> Response:
+    """Show masked contact fields for a while, with the reason on record."""
+    data, values, errors = parse_form(RevealIn, await request.form())
+    if data is not None:
+        try:
+            await service.reveal_contact(session, viewer=user, customer_id=customer_id, data=data)
+        except InvalidInput as exc:
+            errors = {exc.field or "form": exc.detail}
+        else:
+            return RedirectResponse(f"/customers/{customer_id}?revealed=1#contact", 303)
+    view = await staff_view.customer_for_staff(
+        session, viewer=user, customer_id=customer_id, locale=get_locale(), now=utcnow()
+    )
+    context = _staff_context(view, values=values, errors=errors)
+    return render(request, "customer/staff_view.html", context, 422)

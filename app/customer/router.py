@@ -7,8 +7,10 @@ from datetime import datetime
 from fastapi import APIRouter, Query
 from pydantic import BaseModel
 
+from app.access import audit
+from app.access.schemas import RevealIn
 from app.accounts.deps import CsrfProtected, CurrentUser
-from app.core.db import SessionDep
+from app.core.db import SessionDep, WriteSessionDep
 from app.core.openapi import errors
 from app.core.types import IdPath
 from app.customer import service
@@ -36,13 +38,37 @@ class PurchaseList(BaseModel):
     count: int
 
 
-@router.get("/{customer_id}", responses=errors(401, 403, 404))
+@router.get("/{customer_id}", responses=errors(401, 404))
 async def get_customer(
-    customer_id: IdPath, user: CurrentUser, session: SessionDep
+    customer_id: IdPath, user: CurrentUser, session: WriteSessionDep
 ) -> ProfilePublic:
-    """A customer's profile (the customer themselves, or staff)."""
-    customer, profile = await service.load_customer(session, viewer=user, customer_id=customer_id)
-    return service.public_profile(customer, profile)
+    """A customer's profile, for the customer and the staff whose work involves them.
+
+    Anyone else gets 404, as for an id that does not exist. Stylists get email, phone and
+    birthday masked (listed in ``masked``)."""
+    customer, profile, decision = await service.load_customer_as(
+        session, viewer=user, customer_id=customer_id, audit_as=audit.Action.customer_profile_read
+    )
+    return service.public_profile(customer, profile, decision)
+
+
+class Revealed(BaseModel):
+    profile: ProfilePublic
+    until: datetime  # the fields show whole until then; ask again after
+
+
+@router.post("/{customer_id}/reveal", responses=errors(401, 404, 422))
+async def reveal_contact(
+    customer_id: IdPath, data: RevealIn, user: CurrentUser, session: WriteSessionDep
+) -> Revealed:
+    """See masked contact fields (stylists) for a while; the reason is recorded for managers.
+
+    Reasons: session, delivery, customer_asked, birthday, other (with a note of 5+ characters).
+    """
+    profile, until = await service.reveal_contact(
+        session, viewer=user, customer_id=customer_id, data=data
+    )
+    return Revealed(profile=profile, until=until)
 
 
 @router.put("/{customer_id}", responses=errors(401, 403, 404, 422))
@@ -53,11 +79,11 @@ async def update_customer(
     return await service.update_profile(session, viewer=user, customer_id=customer_id, data=data)
 
 
-@router.get("/{customer_id}/purchases", responses=errors(401, 403, 404, 422))
+@router.get("/{customer_id}/purchases", responses=errors(401, 404, 422))
 async def purchases(
     customer_id: IdPath,
     user: CurrentUser,
-    session: SessionDep,
+    session: WriteSessionDep,  # the read is recorded (SQLite: take the write lock first)
     limit: int = Query(default=50, ge=1, le=200),
 ) -> PurchaseList:
     """Store and online purchases, newest first."""

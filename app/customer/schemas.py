@@ -66,11 +66,16 @@ class ProfilePublic(BaseModel):
     given_name: str
     family_name_kana: str | None
     given_name_kana: str | None
+    # Contact data a stylist sees masked (see "masked"): phone_e164 and born_on are then null,
+    # email reads y***@example.jp and phone_display 090-****-5678.
     phone_e164: str | None
+    phone_display: str | None = None
     born_on: date | None
+    birth_month: int | None = None
     size_top: str | None
     size_bottom: str | None
     shoe_size_cm: float | None
     marketing_consent: bool
     locale: str
     time_zone: str
+    masked: list[str] = []  # which of email, phone, birthday are masked for this viewer

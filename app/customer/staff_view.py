@@ -1,9 +1,8 @@
 """One customer's history for the staff who serve them: purchases, sessions and notes, wardrobe.
 
-Who may open it follows the wardrobe's rule (a stylist who has an appointment with the customer,
-a manager of a store where they have one, an admin); anyone else gets a 404. Past sessions are
-read as the customer sees them, so a stylist sees every earlier session's summary — also those
-with a colleague — but never another session's staff-only outcome.
+Who may open it is the access policy's decision (app/access/policy.py); anyone else gets a 404.
+Past sessions are read as the customer sees them, so a stylist sees every earlier session's
+summary — also those with a colleague — but never another session's staff-only outcome.
 """
 
 from __future__ import annotations
@@ -13,6 +12,7 @@ from datetime import datetime
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from app.access import audit, policy
 from app.accounts.models import User
 from app.booking import service as booking
 from app.booking import views as booking_views
@@ -44,6 +44,7 @@ class CustomerForStaff:
     wardrobe: closet.StaffPanel
     # The viewer's session whose lookbook "add to lookbook" fills: the one just held (the latest
     # that has begun), None when none has (then the stylist picks among lookbook_choices).
+    access: policy.Decision = policy.HIDDEN  # why the viewer may see the customer, until when
     my_latest_appointment_id: int | None = None
     my_conversation_id: int | None = None
     lookbook_choices: list[LookbookChoice] = field(default_factory=list)
@@ -60,19 +61,24 @@ async def customer_for_staff(
     session: AsyncSession, *, viewer: User, customer_id: int, locale: str, now: datetime
 ) -> CustomerForStaff:
     """Everything a stylist should know before the call, for staff who serve the customer."""
-    # First: this refuses (404) anyone who does not serve the customer, before anything is read.
+    # First: the access policy refuses (404) anyone who does not serve the customer, before
+    # anything else is read; a stylist whose relation ended is told so.
+    customer, profile, decision = await customers.load_customer_as(
+        session, viewer=viewer, customer_id=customer_id, audit_as=audit.Action.customer_page_read
+    )
     wardrobe = await closet.wardrobe_for_staff(
         session, viewer=viewer, customer_id=customer_id, locale=locale
-    )
-    customer, profile = await customers.load_customer(
-        session, viewer=viewer, customer_id=customer_id
     )
     # A purchase whose wardrobe item the customer hid is left out here as well.
     hidden = await closet.hidden_purchase_ids(session, customer_id=customer_id)
     purchases = [
         line
         for line in await customers.purchase_history(
-            session, viewer=viewer, customer_id=customer_id, limit=PURCHASES_SHOWN + len(hidden)
+            session,
+            viewer=viewer,
+            customer_id=customer_id,
+            limit=PURCHASES_SHOWN + len(hidden),
+            audited=False,  # the page's own read is on record
         )
         if line.purchase.id not in hidden
     ][:PURCHASES_SHOWN]
@@ -107,7 +113,8 @@ async def customer_for_staff(
     ]
     conversation = await chat.existing_conversation(session, viewer=viewer, customer_id=customer_id)
     return CustomerForStaff(
-        profile=customers.public_profile(customer, profile),
+        profile=customers.public_profile(customer, profile, decision),
+        access=decision,
         purchases=purchases,
         upcoming=upcoming,
         past=lines,

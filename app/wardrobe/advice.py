@@ -14,6 +14,7 @@ from typing import Any, Literal
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from app.access import audit
 from app.accounts.models import User
 from app.core.errors import InvalidInput, NotFound
 from app.core.i18n import format_yen
@@ -304,7 +305,20 @@ async def recommendations_for(
                 "explanation": text.explanation,
             }
         )
+    await _record(session, viewer, customer_id)
     return {"data": data, "count": len(data), "owned_count": len(mine.garments)}
+
+
+async def _record(session: AsyncSession, viewer: User, customer_id: int) -> None:
+    """Suggestions name and show the customer's own pieces: a read of her wardrobe, on record.
+    Written last, so the audit lock is held for as short a time as possible."""
+    await audit.record_read(
+        session,
+        viewer_id=viewer.id,
+        customer_id=customer_id,
+        action=audit.Action.customer_recommendations_read,
+        fields=["wardrobe"],
+    )
 
 
 PULL_FROM = 20  # the pull list looks at this many suggestions
@@ -347,4 +361,5 @@ async def pull_list_for(
                 ),
             }
         )
+    await _record(session, viewer, customer_id)
     return {"data": data, "count": len(data), "out_of": len(recs)}

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel
 
 from app.accounts.deps import CurrentUser
-from app.core.db import SessionDep
+from app.core.db import WriteSessionDep
 from app.core.openapi import errors
 from app.core.types import IdPath
 from app.wardrobe import advice
@@ -57,7 +57,7 @@ router = APIRouter(prefix="/api/v1", tags=["wardrobe"])
 async def recommendations(
     customer_id: IdPath,
     user: CurrentUser,
-    session: SessionDep,
+    session: WriteSessionDep,
     request: Request,
     limit: Annotated[int, Query(ge=1, le=advice.MAX_LIMIT)] = 10,
     max_price: Annotated[int | None, Query(ge=0, le=10_000_000)] = None,
@@ -92,7 +92,7 @@ class PullList(BaseModel):
 
 @router.get("/customers/{customer_id}/pull-list", responses=errors(401, 404))
 async def pull_list(
-    customer_id: IdPath, user: CurrentUser, session: SessionDep, request: Request
+    customer_id: IdPath, user: CurrentUser, session: WriteSessionDep, request: Request
 ) -> PullList:
     """Owned pieces to ask the customer to bring to the camera: they suit the most suggestions."""
     found = await advice.pull_list_for(

@@ -6,7 +6,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse
 
 from app.accounts.deps import CsrfProtected, CurrentUser
-from app.core.db import SessionDep
+from app.core.db import WriteSessionDep
 from app.core.openapi import errors
 from app.core.types import IdPath
 from app.wardrobe import service
@@ -23,7 +23,7 @@ router.include_router(closet_router)
     responses={200: {"content": {"image/*": {}}}, **errors(401, 404)},
 )
 async def owned_item_photo(
-    item_id: IdPath, user: CurrentUser, session: SessionDep, request: Request
+    item_id: IdPath, user: CurrentUser, session: WriteSessionDep, request: Request
 ) -> FileResponse:
     """The photo of an owned item (the customer, or staff who serve them)."""
     path = await service.photo_of(

@@ -13,7 +13,9 @@ from typing import Any
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from app.accounts.models import Role, User
+from app.access import audit
+from app.access import service as access
+from app.accounts.models import User
 from app.core import images
 from app.core.errors import Conflict, NotFound
 from app.core.i18n import gettext as _
@@ -49,17 +51,9 @@ async def item_by_sku(session: AsyncSession, *, sku: str) -> CatalogItem:
 
 
 async def may_see_wardrobe(session: AsyncSession, *, viewer: User, customer_id: int) -> bool:
-    """The customer themself, a stylist who has an appointment with them, a manager of a store
-    where they have one, or an admin."""
-    assert viewer.id is not None
-    if viewer.id == customer_id or viewer.role == Role.admin:
-        return True
-    if viewer.role == Role.staff:
-        return await repo.shares_appointment(session, customer_id, viewer.id)
-    if viewer.role == Role.manager:
-        managed = [s.id for s in await stores.stores_managed_by(session, user=viewer)]
-        return await repo.has_appointment_at(session, customer_id, managed)  # type: ignore[arg-type]
-    return False
+    """Whoever the access policy lets see the customer (app/access/policy.py)."""
+    decision = await access.decide(session, viewer=viewer, customer_id=customer_id)
+    return decision.visible
 
 
 async def owned_items(
@@ -95,6 +89,14 @@ async def photo_of(session: AsyncSession, *, viewer: User, item_id: int, var_dir
     path = await asyncio.to_thread(_stored_file, var_dir, item.photo_path)
     if path is None:
         raise NotFound(_("There is no such photo."))
+    await audit.record_read(
+        session,
+        viewer_id=viewer.id,
+        customer_id=item.customer_id,
+        action=audit.Action.customer_photo_read,
+        fields=["photo"],
+        detail=f"owned item {item_id}",
+    )
     return path
 
 

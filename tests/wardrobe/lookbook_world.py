@@ -101,7 +101,7 @@ async def make_world(session: AsyncSession) -> World:
         customer=customer,
         other_customer=await make_customer(session, family_name="鈴木", given_name="一郎"),
         stylist=stylist,
-        colleague=await make_stylist(session, store),
+        colleague=await make_stylist(session, store, works_remotely=False),  # on the shop floor
         far_stylist=await make_stylist(session, other_store),
         manager=await make_manager(session, store),
         other_manager=await make_manager(session, other_store),

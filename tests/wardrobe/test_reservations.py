@@ -14,7 +14,14 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from app.accounts.models import User
 from app.wardrobe.models import CatalogItem, Lookbook, LookbookEntry
 from tests.conftest import link_in, mail_text, read_outbox
-from tests.factories import api_headers, csrf_of, login, make_appointment, make_service
+from tests.factories import (
+    api_headers,
+    csrf_of,
+    login,
+    make_appointment,
+    make_service,
+    make_stylist,
+)
 from tests.wardrobe.lookbook_world import (
     NOW,
     World,
@@ -291,6 +298,23 @@ class TestStoreStaff:
         )
         assert "シルクブラウス" in html and world.blouse.sku in html
         assert f"/reservations/{number}" in html and "11月27日(金) 12:00" in html
+
+    async def test_a_stylist_working_from_home_sees_only_her_own_customers_reservations(
+        self,
+        client: httpx.AsyncClient,
+        session: AsyncSession,
+        world: World,
+        book: tuple[Lookbook, LookbookEntry],
+    ) -> None:
+        number = await self._held(client, world, book)
+        stranger = await make_stylist(session, world.store)  # same home store, from home
+        await login(client, stranger.email)
+        assert f"/reservations/{number}" not in (await client.get("/store/reservations")).text
+        assert (await client.get(f"/reservations/{number}")).status_code == 404
+        await login(client, world.stylist.email)  # hers: she held the session an hour ago
+        page = await client.get("/store/reservations")
+        assert f"/reservations/{number}" in page.text and "佐藤" in page.text
+        assert (await client.get(f"/reservations/{number}")).status_code == 200
 
     async def test_collecting_keeps_the_unit_off_the_shelf(
         self,

@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, File, Form, Query, Request, UploadFile
 
 from app.accounts.deps import CsrfProtected, CurrentUser
-from app.core.db import SessionDep
+from app.core.db import SessionDep, WriteSessionDep
 from app.core.i18n import get_locale
 from app.core.images import ImageLimits
 from app.core.openapi import errors
@@ -36,7 +36,7 @@ _READ_AT_MOST = ImageLimits().max_bytes + 1
 async def owned_items(
     customer_id: IdPath,
     user: CurrentUser,
-    session: SessionDep,
+    session: WriteSessionDep,  # the read is recorded (SQLite: take the write lock first)
     active_only: Annotated[bool, Query(description="Leave out retired items")] = False,
     limit: Annotated[int, Query(ge=1, le=WARDROBE_CAP)] = 200,
 ) -> OwnedItemList:

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from app.access import audit
 from app.accounts.models import User
 from app.core import images
 from app.core.errors import Forbidden, InvalidInput, NotFound
@@ -270,9 +271,17 @@ async def edit_item(
 async def owned_out_list(
     session: AsyncSession, *, viewer: User, customer_id: int, active_only: bool, limit: int
 ) -> list[OwnedItemOut]:
-    """The API's list: the same visibility as ``wardrobe_items``, with pictures resolved."""
+    """The API's list: the same visibility as ``wardrobe_items``, with pictures resolved (the
+    read is recorded)."""
     items = await wardrobe_items(
         session, viewer=viewer, customer_id=customer_id, active_only=active_only
+    )
+    await audit.record_read(
+        session,
+        viewer_id=viewer.id,
+        customer_id=customer_id,
+        action=audit.Action.customer_wardrobe_read,
+        fields=["wardrobe"],
     )
     return await owned_out_many(session, items[:limit])
 

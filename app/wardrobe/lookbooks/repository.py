@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import case, func, update
 from sqlmodel import col, select
@@ -147,12 +148,24 @@ async def reservations_at(
     session: AsyncSession, store_ids: list[int], closed_since: datetime, limit: int
 ) -> list[Reservation]:
     """Active reservations of these stores (soonest expiry first), then recently closed ones."""
-    if not store_ids:
-        return []
+    return await _staff_list(session, col(Reservation.store_id).in_(store_ids), closed_since, limit)
+
+
+async def reservations_of_customers(
+    session: AsyncSession, customer_ids: list[int], closed_since: datetime, limit: int
+) -> list[Reservation]:
+    """The same list for these customers, at any store."""
+    where = col(Reservation.customer_id).in_(customer_ids)
+    return await _staff_list(session, where, closed_since, limit)
+
+
+async def _staff_list(
+    session: AsyncSession, where: Any, closed_since: datetime, limit: int
+) -> list[Reservation]:
     statement = (
         select(Reservation)
         .where(
-            col(Reservation.store_id).in_(store_ids),
+            where,
             (col(Reservation.status) == ReservationStatus.active)
             | (col(Reservation.closed_at) >= closed_since),
         )

@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 from sqlalchemy.exc import IntegrityError
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from app.access import service as access
 from app.accounts import service as accounts
 from app.accounts.models import Role, User
 from app.core.errors import Conflict, Forbidden, InvalidInput, NotFound
@@ -68,15 +69,23 @@ class ReservationView:
 
 
 async def store_ids_of(session: AsyncSession, *, user: User) -> list[int]:
-    """The stores whose reservations this person handles: a stylist's home store, a manager's
-    stores (every store for an admin)."""
+    """The stores whose pickup list this person handles: an in-store stylist's home store, a
+    manager's stores (every store for an admin). A stylist who works from home has none: she
+    sees only the reservations of customers in her care (``_in_her_care``)."""
     assert user.id is not None
     if user.role == Role.staff:
         profile = await stores.staff_profile(session, user_id=user.id)
-        return [profile.home_store_id] if profile else []
+        return [profile.home_store_id] if profile and not profile.works_remotely else []
     if user.role in (Role.manager, Role.admin):
         return [s.id for s in await stores.stores_managed_by(session, user=user) if s.id]
     return []
+
+
+async def _in_her_care(session: AsyncSession, viewer: User, customer_id: int) -> bool:
+    """A home-based stylist's rule: the access policy lets her see this customer now."""
+    if viewer.role != Role.staff:
+        return False
+    return (await access.decide(session, viewer=viewer, customer_id=customer_id)).visible
 
 
 async def _visible(session: AsyncSession, viewer: User, reservation_id: int) -> Reservation:
@@ -84,6 +93,7 @@ async def _visible(session: AsyncSession, viewer: User, reservation_id: int) -> 
     if reservation is not None and (
         viewer.id == reservation.customer_id
         or reservation.store_id in await store_ids_of(session, user=viewer)
+        or await _in_her_care(session, viewer, reservation.customer_id)
     ):
         return reservation
     raise NotFound(_("There is no such reservation."))
@@ -301,9 +311,12 @@ async def at_my_stores(
     if viewer.role not in (Role.staff, Role.manager, Role.admin):
         raise Forbidden(_("This page is for stylists and managers."))
     ids = await store_ids_of(session, user=viewer)
-    found = await repo.reservations_at(
-        session, ids, now - timedelta(days=STAFF_LIST_DAYS), STAFF_LIST_LIMIT
-    )
+    since = now - timedelta(days=STAFF_LIST_DAYS)
+    found = await repo.reservations_at(session, ids, since, STAFF_LIST_LIMIT)
+    if not ids and viewer.role == Role.staff:  # from home: her own customers' reservations only
+        care = await access.customers_in_care(session, viewer=viewer, now=now)
+        found = await repo.reservations_of_customers(session, care, since, STAFF_LIST_LIMIT)
+        ids = sorted({r.store_id for r in found})
     all_stores = {s.id: s for s in await stores.list_stores(session)}
     return [all_stores[i] for i in ids if i in all_stores], await _views(session, found)
 

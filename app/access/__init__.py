@@ -1,0 +1,1 @@
+"""Who may see which customer, now, and which of their fields (see policy.py)."""
