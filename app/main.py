@@ -11,6 +11,7 @@ from fastapi import FastAPI
 from fastapi.responses import FileResponse
 from fastapi.staticfiles import StaticFiles
 
+from app.access import pages as access_pages
 from app.access import service as access
 from app.accounts import pages as account_pages
 from app.accounts import router as account_api
@@ -70,7 +71,6 @@ def create_app(
     """Build the application. Tests pass their own settings and database."""
     settings = settings or get_settings()
     db = database or Database(create_engine(settings.database_url))
-    access.configure(settings)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -126,6 +126,7 @@ def create_app(
     app.state.stun_health = StunHealth()  # which configured STUN servers answer
     app.state.echo_peers = EchoPeers()  # the device check's server peers
     app.state.postman = Postman(settings, mailer or create_mailer(settings))
+    access.configure(settings, app.state.postman)
     app.state.clock = utcnow
     app.state.reminders = ReminderScheduler(
         db, app.state.postman, settings.public_base_url, lambda: app.state.clock()
@@ -162,6 +163,7 @@ def create_app(
     app.include_router(device_check.router)
     app.include_router(account_pages.router)
     app.include_router(customer_pages.router)
+    app.include_router(access_pages.router)
     app.include_router(store_pages.router)
     app.include_router(wardrobe_pages.router)
     app.include_router(lookbook_pages.router)  # before booking pages (/appointments/{id}/...)

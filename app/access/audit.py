@@ -46,6 +46,10 @@ class Action:
     login = "auth.login"
     login_failed = "auth.login_failed"
     lockout = "auth.lockout"
+    unusual_volume = "access.unusual_volume"
+    outside_shift = "access.outside_shift"
+    audit_read = "audit.read"
+    audit_export = "audit.export"
 
 
 def content_hash(
@@ -191,24 +195,3 @@ async def verify(session: AsyncSession) -> Verdict:
             problems.append(Problem(id_, "altered", "its content does not match its hash"))
         expected_id, expected_prev = id_ + 1, h
     return Verdict(count, problems)
-
-
-async def record_read(
-    session: AsyncSession,
-    *,
-    viewer_id: int | None,
-    customer_id: int,
-    action: str,
-    fields: Iterable[str],
-    detail: str | None = None,
-) -> None:
-    """Record a read of a customer's data by someone else (her own reads are not recorded)."""
-    if viewer_id != customer_id:
-        await record(
-            session,
-            actor_id=viewer_id,
-            action=action,
-            customer_id=customer_id,
-            fields=fields,
-            detail=detail,
-        )

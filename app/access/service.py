@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from app.access import audit, policy
+from app.access import audit, policy, watch
 from app.access import repository as repo
 from app.access.models import ContactReveal
 from app.access.schemas import RevealIn
@@ -20,17 +20,21 @@ from app.core.config import Settings
 from app.core.errors import InvalidInput, NotFound
 from app.core.i18n import N_
 from app.core.i18n import gettext as _
+from app.core.mail import Postman
 from app.core.types import utcnow
 
 _windows = policy.Windows()
 _reveal_for = timedelta(minutes=15)
 
 
-def configure(settings: Settings) -> None:
-    """Take the relation windows from the settings (called when the app is created)."""
+def configure(settings: Settings, postman: Postman | None = None) -> None:
+    """Take the relation windows and limits from the settings (called when the app is made)."""
     global _windows, _reveal_for
     _windows = windows_of(settings)
     _reveal_for = timedelta(minutes=settings.access_reveal_minutes)
+    watch.WATCH.per_hour = settings.access_unusual_per_hour
+    watch.WATCH.postman = postman
+    watch.WATCH.base_url = settings.public_base_url
 
 
 def windows_of(settings: Settings) -> policy.Windows:
@@ -110,10 +114,32 @@ async def see(
 ) -> policy.Decision:
     """``require``, and the read is recorded in the audit log (unless it is the customer's own)."""
     decision = await require(session, viewer=viewer, customer_id=customer_id)
-    await audit.record_read(
-        session, viewer_id=viewer.id, customer_id=customer_id, action=action, fields=fields
-    )
+    await record_read(session, viewer=viewer, customer_id=customer_id, action=action, fields=fields)
     return decision
+
+
+async def record_read(
+    session: AsyncSession,
+    *,
+    viewer: User,
+    customer_id: int,
+    action: str,
+    fields: Iterable[str],
+    detail: str | None = None,
+) -> None:
+    """Record a read of a customer's data by someone else (her own reads are not recorded),
+    then look for unusual access (many customers in an hour, or outside her shifts)."""
+    if viewer.id == customer_id:
+        return
+    await audit.record(
+        session,
+        actor_id=viewer.id,
+        action=action,
+        customer_id=customer_id,
+        fields=fields,
+        detail=detail,
+    )
+    await watch.after_read(session, viewer=viewer)
 
 
 REVEAL_REASONS = {

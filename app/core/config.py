@@ -77,6 +77,9 @@ class Settings(BaseSettings):
     access_conversation_days: int = Field(default=30, ge=0, le=365)
     # A stylist's "show" of masked contact data (phone, email, birthday) lasts this long.
     access_reveal_minutes: int = Field(default=15, ge=1, le=24 * 60)
+    # A stylist who opens more distinct customers than this within an hour is flagged to her
+    # store's managers (as is any customer read outside her approved shifts).
+    access_unusual_per_hour: int = Field(default=30, ge=1, le=10_000)
 
     session_days: int = Field(default=14, ge=1, le=90)
     password_reset_minutes: int = Field(default=60, ge=5, le=24 * 60)

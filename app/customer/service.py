@@ -66,8 +66,8 @@ async def load_customer_as(
         raise NotFound(_("There is no such customer."))
     if audit_as is not None:
         shown = ["name", "sizes", *(f.value for f in policy.Field if decision.shows(f))]
-        await audit.record_read(
-            session, viewer_id=viewer.id, customer_id=customer_id, action=audit_as, fields=shown
+        await access.record_read(
+            session, viewer=viewer, customer_id=customer_id, action=audit_as, fields=shown
         )
     return customer, profile, decision
 

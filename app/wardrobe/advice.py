@@ -15,6 +15,7 @@ from typing import Any, Literal
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.access import audit
+from app.access import service as access
 from app.accounts.models import User
 from app.core.errors import InvalidInput, NotFound
 from app.core.i18n import format_yen
@@ -312,9 +313,9 @@ async def recommendations_for(
 async def _record(session: AsyncSession, viewer: User, customer_id: int) -> None:
     """Suggestions name and show the customer's own pieces: a read of her wardrobe, on record.
     Written last, so the audit lock is held for as short a time as possible."""
-    await audit.record_read(
+    await access.record_read(
         session,
-        viewer_id=viewer.id,
+        viewer=viewer,
         customer_id=customer_id,
         action=audit.Action.customer_recommendations_read,
         fields=["wardrobe"],

@@ -89,9 +89,9 @@ async def photo_of(session: AsyncSession, *, viewer: User, item_id: int, var_dir
     path = await asyncio.to_thread(_stored_file, var_dir, item.photo_path)
     if path is None:
         raise NotFound(_("There is no such photo."))
-    await audit.record_read(
+    await access.record_read(
         session,
-        viewer_id=viewer.id,
+        viewer=viewer,
         customer_id=item.customer_id,
         action=audit.Action.customer_photo_read,
         fields=["photo"],

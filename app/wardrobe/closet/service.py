@@ -16,6 +16,7 @@ from pathlib import Path
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.access import audit
+from app.access import service as access
 from app.accounts.models import User
 from app.core import images
 from app.core.errors import Forbidden, InvalidInput, NotFound
@@ -276,9 +277,9 @@ async def owned_out_list(
     items = await wardrobe_items(
         session, viewer=viewer, customer_id=customer_id, active_only=active_only
     )
-    await audit.record_read(
+    await access.record_read(
         session,
-        viewer_id=viewer.id,
+        viewer=viewer,
         customer_id=customer_id,
         action=audit.Action.customer_wardrobe_read,
         fields=["wardrobe"],
