@@ -11,7 +11,7 @@ import pytest
 from playwright.async_api import Browser, BrowserContext, Page, async_playwright
 
 from app.core.config import Settings
-from app.core.db import Database, create_engine
+from app.core.db import Database, create_engine, write_transaction
 from app.core.mail import FileOutbox
 from app.core.migrate import upgrade
 from app.demo.loader import load_demo
@@ -34,7 +34,7 @@ async def _prepare_database(url: str) -> None:
     engine = create_engine(url)
     await upgrade(engine)
     db = Database(engine)
-    async with db.sessions() as session:
+    async with write_transaction(db) as session:
         await load_demo(session)
         await session.commit()
     await engine.dispose()

@@ -12,7 +12,7 @@ from sqlmodel import select
 
 from app.accounts.models import User
 from app.booking.models import AppointmentStatus, Service
-from app.core.db import Database, create_engine
+from app.core.db import Database, create_engine, write_transaction
 from app.core.types import utcnow
 from app.demo.loader import DEMO_PASSWORD
 from app.store.models import StaffProfile, StoreManager
@@ -26,7 +26,7 @@ STYLIST = "yumi.kobayashi@kinari.example"  # no other browser test uses her
 async def _her_customers(live_server: LiveServer) -> tuple[int, int, str]:
     """(a customer in her care, one whose follow-up ended, her manager's email)."""
     db = Database(create_engine(live_server.settings.database_url))
-    async with db.sessions() as session:
+    async with write_transaction(db) as session:
         stylist = (await session.exec(select(User).where(User.email == STYLIST))).one()
         profile = await session.get(StaffProfile, stylist.id)
         assert profile is not None

@@ -12,7 +12,7 @@ from sqlmodel import select
 
 from app.accounts.models import User
 from app.booking.models import Appointment, Service
-from app.core.db import Database, create_engine
+from app.core.db import Database, create_engine, write_transaction
 from app.core.types import utcnow
 from app.demo.loader import DEMO_PASSWORD
 from app.wardrobe.models import OwnedItem
@@ -26,7 +26,7 @@ STYLIST = "misaki.suzuki@kinari.example"  # not the pair the chat test uses
 
 async def _appointment_starting_soon(live_server: LiveServer) -> int:
     db = Database(create_engine(live_server.settings.database_url))
-    async with db.sessions() as session:
+    async with write_transaction(db) as session:
         customer = (await session.exec(select(User).where(User.email == CUSTOMER))).one()
         stylist = (await session.exec(select(User).where(User.email == STYLIST))).one()
         service = (await session.exec(select(Service))).first()
@@ -48,7 +48,7 @@ async def _appointment_starting_soon(live_server: LiveServer) -> int:
 async def _owned_snapshot(live_server: LiveServer, appointment_id: int) -> tuple:
     """The snapshot saved from this call, as the customer's wardrobe files it."""
     db = Database(create_engine(live_server.settings.database_url))
-    async with db.sessions() as session:
+    async with write_transaction(db) as session:
         statement = select(OwnedItem).where(OwnedItem.appointment_id == appointment_id)
         [item] = (await session.exec(statement)).all()
     await db.dispose()
@@ -240,7 +240,7 @@ class TestConsultationCall:
         base = live_server.base_url
         appointment_id = await _appointment_starting_soon(live_server)
         db = Database(create_engine(live_server.settings.database_url))
-        async with db.sessions() as session:
+        async with write_transaction(db) as session:
             appointment = await session.get(Appointment, appointment_id)
             assert appointment is not None
             appointment.starts_at += timedelta(days=1)
@@ -276,7 +276,7 @@ PLAYING = """(id) => {
 
 async def _session_of(live_server: LiveServer, stylist_email: str, start_in: timedelta) -> int:
     db = Database(create_engine(live_server.settings.database_url))
-    async with db.sessions() as session:
+    async with write_transaction(db) as session:
         customer = (await session.exec(select(User).where(User.email == CUSTOMER))).one()
         stylist = (await session.exec(select(User).where(User.email == stylist_email))).one()
         service = (await session.exec(select(Service))).first()

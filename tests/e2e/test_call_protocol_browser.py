@@ -11,7 +11,7 @@ import pytest
 from playwright.async_api import Browser, Page, expect
 
 from app.booking.models import Appointment
-from app.core.db import Database, create_engine
+from app.core.db import Database, create_engine, write_transaction
 from app.core.types import utcnow
 from app.demo.loader import DEMO_PASSWORD
 from tests.e2e.conftest import LiveServer, Tab, open_tab
@@ -117,7 +117,7 @@ class TestCallProtocolInTheBrowser:
 
             # The session's time runs out mid-call: both sides see the call ended, and why.
             db = Database(create_engine(settings.database_url))
-            async with db.sessions() as session:
+            async with write_transaction(db) as session:
                 appointment = await session.get(Appointment, appointment_id)
                 assert appointment is not None
                 appointment.ends_at = utcnow() - timedelta(minutes=31)

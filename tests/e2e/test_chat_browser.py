@@ -16,7 +16,7 @@ from sqlmodel import select
 from app.accounts.models import User
 from app.booking.models import Appointment, Service
 from app.chat.models import ChatMessage, Conversation
-from app.core.db import Database, create_engine
+from app.core.db import Database, create_engine, write_transaction
 from app.core.types import utcnow
 from app.demo import people
 from app.demo.loader import DEMO_PASSWORD
@@ -30,7 +30,7 @@ WEEKDAYS_JA = "月火水木金土日"
 
 async def _appointment_for_yuki_and_aiko(live_server: LiveServer) -> int:
     db = Database(create_engine(live_server.settings.database_url))
-    async with db.sessions() as session:
+    async with write_transaction(db) as session:
         yuki = (await session.exec(select(User).where(User.email == "yuki.sato@example.jp"))).one()
         aiko = (
             await session.exec(select(User).where(User.email == "aiko.tanaka@kinari.example"))
@@ -67,7 +67,7 @@ async def _conversation(
     """A conversation of a demo customer (not one other browser tests use) and 小林 由美, with
     ``history`` already stored as messages from the stylist at the given instants."""
     db = Database(create_engine(live_server.settings.database_url))
-    async with db.sessions() as session:
+    async with write_transaction(db) as session:
         # Demo customers only, from the end of the list (other browser tests sign up customers
         # with their own passwords, and the first demo customers are theirs to use).
         emails = [email for email, *_rest in people.customers()]

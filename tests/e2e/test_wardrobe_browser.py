@@ -14,7 +14,7 @@ from sqlmodel import select
 from app.accounts.models import User
 from app.booking.models import AppointmentStatus, Service
 from app.chat.models import Conversation
-from app.core.db import Database, create_engine
+from app.core.db import Database, create_engine, write_transaction
 from app.core.types import utcnow
 from app.demo.loader import DEMO_PASSWORD
 from tests.e2e.conftest import ARTIFACTS, LiveServer, open_tab
@@ -29,7 +29,7 @@ STYLIST = "shota.takahashi@kinari.example"  # a pair no other browser test uses
 async def _session_yesterday(live_server: LiveServer) -> tuple[int, int, int]:
     """A completed session between the two, and their conversation: (customer, appointment, chat)."""
     db = Database(create_engine(live_server.settings.database_url))
-    async with db.sessions() as session:
+    async with write_transaction(db) as session:
         customer = (await session.exec(select(User).where(User.email == CUSTOMER))).one()
         stylist = (await session.exec(select(User).where(User.email == STYLIST))).one()
         service = (await session.exec(select(Service))).first()
@@ -150,7 +150,7 @@ class TestAdvicePanelOnAPhone:
 
         base = live_server.base_url
         db = Database(create_engine(live_server.settings.database_url))
-        async with db.sessions() as session:
+        async with write_transaction(db) as session:
             customer = (await session.exec(select(User).where(User.email == CUSTOMER))).one()
             stylist = (await session.exec(select(User).where(User.email == STYLIST_TWO))).one()
             service = (await session.exec(select(Service))).first()
@@ -187,7 +187,7 @@ class TestAdvicePanelOnAPhone:
             first = items.first
             await first.get_by_role("button", name="ルックブックに追加").click()
             await expect(first.locator(".advice-note")).to_have_text("ルックブックに追加しました。")
-            async with db.sessions() as session:
+            async with write_transaction(db) as session:
                 lookbook = (
                     await session.exec(select(Lookbook).where(Lookbook.appointment_id == held_id))
                 ).one()
