@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
+
+from hypothesis import given
+from hypothesis import strategies as st
 
 from app.booking.ics import CalendarEvent, build_ics
 
@@ -44,3 +48,33 @@ def test_long_lines_are_folded_at_75_octets_without_breaking_characters() -> Non
 def test_cancelled_events_use_the_cancel_method() -> None:
     text = build_ics(CalendarEvent(**{**EVENT.__dict__, "cancelled": True}))
     assert "METHOD:CANCEL" in text and "STATUS:CANCELLED" in text
+
+
+PROPERTY = re.compile(r"^[A-Z][A-Z-]*[;:]")
+
+
+@given(
+    summary=st.text(max_size=60),
+    description=st.text(max_size=200),
+    location=st.text(max_size=40),
+)
+def test_no_text_can_start_a_property_line_of_its_own(
+    summary: str, description: str, location: str
+) -> None:
+    """Any text (a bare CR, a lone LF, U+2028, control characters) stays inside its property."""
+    event = CalendarEvent(
+        **{**EVENT.__dict__, "summary": summary, "description": description, "location": location}
+    )
+    text = build_ics(event)
+    assert "\r" not in text.replace("\r\n", "")  # no bare CR anywhere
+    lines = _unfold(text).split("\r\n")[:-1]
+    assert all(PROPERTY.match(line) for line in lines), lines
+    begins = [line for line in lines if line.startswith("BEGIN:")]
+    assert begins == ["BEGIN:VCALENDAR", "BEGIN:VEVENT"]
+
+
+def test_a_bare_carriage_return_in_a_service_name_is_escaped() -> None:
+    event = CalendarEvent(**{**EVENT.__dict__, "summary": "相談\rATTENDEE:evil@example.com"})
+    flat = _unfold(build_ics(event))
+    assert "SUMMARY:相談\\nATTENDEE:evil@example.com" in flat
+    assert "\r\nATTENDEE:evil" not in flat
