@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from app.core.i18n import gettext as _
 from app.core.text import TextError, clean_line
+from app.core.types import FIRST_DAY, LAST_DAY, Day, Id
 
 
 def _aware(value: datetime) -> datetime:
     if value.tzinfo is None:
         raise ValueError(_("Give the time with its zone offset, e.g. 2026-11-24T21:00:00+09:00."))
+    if not FIRST_DAY.year <= value.year <= LAST_DAY.year:
+        raise ValueError(_("Give a time between the years 2000 and 2100."))
     return value
 
 
@@ -44,9 +47,9 @@ class _In(BaseModel):
 
 
 class BookIn(_In):
-    service_id: int
+    service_id: Id
     start: Instant
-    staff_id: int | None = None
+    staff_id: Id | None = None
     topic: Topic = ""
 
 
@@ -54,7 +57,7 @@ class RescheduleIn(_In):
     start: Instant
     # Without these the session keeps its stylist, or the move is refused (409
     # stylist_would_change): a different stylist is never chosen silently.
-    staff_id: int | None = None
+    staff_id: Id | None = None
     allow_other_stylist: bool = False
 
 
@@ -64,13 +67,13 @@ class CancelIn(_In):
 
 
 class HandoffIn(_In):
-    staff_id: int
+    staff_id: Id
 
 
 class WaitlistIn(_In):
-    service_id: int
-    on_date: date
-    staff_id: int | None = None  # wait for this stylist only
+    service_id: Id
+    on_date: Day
+    staff_id: Id | None = None  # wait for this stylist only
 
 
 class ServiceIn(_In):
@@ -105,9 +108,9 @@ class SlotList(BaseModel):
 class AppointmentOut(BaseModel):
     id: int
     store_id: int
-    service_id: int
+    service_id: Id
     customer_id: int
-    staff_id: int
+    staff_id: Id
     starts_at: datetime
     ends_at: datetime
     status: str

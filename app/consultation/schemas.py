@@ -11,6 +11,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 from app.booking.schemas import _topic
 from app.consultation.models import COMMENT_MAX, SUMMARY_MAX
 from app.core.i18n import gettext as _
+from app.core.types import Day
 from app.wardrobe.schemas import OwnedItemOut
 
 OutcomeCode = Literal["bought", "thinking", "not_now"]
@@ -32,7 +33,7 @@ class _In(BaseModel):
 class WrapUpIn(_In):
     summary: Annotated[Summary, AfterValidator(_not_blank)]
     outcome: OutcomeCode
-    follow_up_on: date | None = None
+    follow_up_on: Day | None = None
 
 
 class RatingIn(_In):

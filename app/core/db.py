@@ -73,6 +73,11 @@ def unstorable_text(value: str) -> bool:
     return False
 
 
+# No column of ours holds more than 64 bits; SQLite's driver raises OverflowError beyond them
+# and PostgreSQL refuses them: either way the number came from outside.
+_INT_LIMIT = 2**63
+
+
 def _has_unstorable(params: Any, depth: int = 0) -> bool:
     if isinstance(params, str):
         return unstorable_text(params)
@@ -95,6 +100,20 @@ def _refuse_unstorable_text(
         raise InvalidInput(
             _("Please remove control characters (such as NUL) or broken characters from the text.")
         )
+    if _has_huge_int(parameters):
+        raise InvalidInput(_("A number is far too large. Please check what you entered."))
+
+
+def _has_huge_int(params: Any, depth: int = 0) -> bool:
+    if isinstance(params, int) and not isinstance(params, bool):
+        return not -_INT_LIMIT <= params < _INT_LIMIT
+    if depth > 2 or params is None:
+        return False
+    if isinstance(params, dict):
+        return any(_has_huge_int(v, depth + 1) for v in params.values())
+    if isinstance(params, (list, tuple)):
+        return any(_has_huge_int(v, depth + 1) for v in params)
+    return False
 
 
 def _configure_sqlite(engine: AsyncEngine) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Annotated, Any
 
 from fastapi import Path
@@ -38,6 +38,13 @@ class UTCDateTime(TypeDecorator[datetime]):
 MAX_ID = 2**31 - 1
 Id = Annotated[int, Field(ge=1, le=MAX_ID)]
 IdPath = Annotated[int, Path(ge=1, le=MAX_ID)]
+
+# Days and instants people can mean here. Outside these, date arithmetic overflows
+# (0001-01-01 minus a day, 9999-12-31 plus one) and PostgreSQL's range types misbehave: such
+# input is a 422 naming the field, not a 500 deep inside a service.
+FIRST_DAY = date(2000, 1, 1)
+LAST_DAY = date(2100, 12, 31)
+Day = Annotated[date, Field(ge=FIRST_DAY, le=LAST_DAY)]
 
 
 def utcnow() -> datetime:

@@ -17,6 +17,7 @@ from pydantic import (
 
 from app.accounts.schemas import _line
 from app.core.i18n import gettext as _
+from app.core.types import Day, Id
 
 Note = Annotated[str, Field(default="", max_length=300), AfterValidator(_line)]
 
@@ -26,7 +27,7 @@ class _Form(BaseModel):
 
 
 class ShiftTimes(_Form):
-    on_date: date
+    on_date: Day
     starts: time
     ends: time
     break_starts: time | None = None
@@ -49,7 +50,7 @@ class ShiftTimes(_Form):
 
 
 class ShiftIn(ShiftTimes):
-    staff_id: int
+    staff_id: Id
     note: Note = ""
 
 
@@ -58,8 +59,8 @@ class ShiftRequestIn(ShiftTimes):
 
 
 class TimeOffIn(_Form):
-    staff_id: int
-    first_day: date
+    staff_id: Id
+    first_day: Day
     last_day: date
     reason: Note = ""
 
@@ -73,7 +74,7 @@ class TimeOffIn(_Form):
 
 
 class TemplateIn(_Form):
-    staff_id: int
+    staff_id: Id
     weekday: Annotated[int, Field(ge=0, le=6)]
     starts: time
     ends: time
@@ -82,6 +83,6 @@ class TemplateIn(_Form):
 
 
 class ApplyTemplatesIn(_Form):
-    store_id: int
-    first_day: date
+    store_id: Id
+    first_day: Day
     weeks: Annotated[int, Field(ge=1, le=8)] = 1
