@@ -18,6 +18,7 @@ from app.core.config import get_settings
 # websocket protocol serves the chat socket without the ASGI layers (app/core/fastsocket.py) and
 # hands every other websocket to uvicorn's own.
 SERVER_OPTIONS: dict[str, object] = {
+    "server_header": False,  # no "Server: uvicorn" banner telling a scanner what runs here
     "ws_per_message_deflate": False,
     "ws": "app.core.fastsocket:FastSocket",
 }

@@ -30,7 +30,7 @@ from app.consultation import device as device_check
 from app.consultation import pages as consultation_pages
 from app.consultation import router as consultation_api
 from app.consultation import ws as call_ws
-from app.core import devtools, health
+from app.core import apidocs, devtools, health
 from app.core.config import PROJECT_ROOT, Settings, get_settings
 from app.core.db import Database, create_engine
 from app.core.errors import install_error_handlers
@@ -115,6 +115,10 @@ def create_app(
         version="0.1.0",
         summary="Video styling sessions that start from the customer's own wardrobe.",
         lifespan=lifespan,
+        # Served by app.core.apidocs, for staff only unless CLOSETCALL_API_DOCS says otherwise.
+        openapi_url=None,
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.settings = settings
     app.state.db = db
@@ -146,6 +150,7 @@ def create_app(
     install_error_handlers(app)
 
     app.include_router(health.router)
+    app.include_router(apidocs.router)
     app.include_router(account_api.router)
     app.include_router(customer_api.router)
     app.include_router(store_api.router)

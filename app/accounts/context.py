@@ -37,6 +37,9 @@ _SECURITY_HEADERS = {
 }
 
 
+_HSTS = "max-age=63072000; includeSubDomains"  # two years, every subdomain: HTTPS only
+
+
 def cookie_header(
     settings: Settings, name: str, value: str, *, max_age: int | None, http_only: bool = True
 ) -> str:
@@ -120,6 +123,11 @@ class RequestContextMiddleware:
                 headers = MutableHeaders(scope=message)
                 for name, value in _SECURITY_HEADERS.items():
                     headers.setdefault(name, value)
+                # Pages and API answers carry personal data or a session's view of it: never
+                # kept by a browser or a proxy (static files are served before this middleware).
+                headers.setdefault("cache-control", "no-store")
+                if settings.is_production:
+                    headers.setdefault("strict-transport-security", _HSTS)
                 headers.append("vary", "Cookie, Accept-Language")
                 already = " ".join(headers.getlist("set-cookie"))
                 if fresh_csrf and f"{CSRF_COOKIE}=" not in already:

@@ -81,6 +81,9 @@ class Settings(BaseSettings):
     # store's managers (as is any customer read outside her approved shifts).
     access_unusual_per_hour: int = Field(default=30, ge=1, le=10_000)
 
+    # /docs and /openapi.json: for signed-in staff (default), for everyone, or not served.
+    api_docs: Literal["staff", "public", "off"] = "staff"
+
     session_days: int = Field(default=14, ge=1, le=90)
     password_reset_minutes: int = Field(default=60, ge=5, le=24 * 60)
     invitation_days: int = Field(default=7, ge=1, le=30)
@@ -100,6 +103,10 @@ class Settings(BaseSettings):
     @property
     def is_development(self) -> bool:
         return self.env == "development"
+
+    @property
+    def is_production(self) -> bool:
+        return self.env == "production"
 
     @property
     def secure_cookies(self) -> bool:

@@ -32,7 +32,8 @@ async def owned_item_photo(
     return FileResponse(
         path,
         headers={
-            "cache-control": "private, max-age=3600",
+            # A customer's photo is personal data, and each view of it is recorded.
+            "cache-control": "no-store",
             "x-content-type-options": "nosniff",
         },
     )

@@ -9,6 +9,7 @@ import httpx
 import pytest
 from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.core.config import Settings
 from app.core.mail import FileOutbox, build_message
@@ -105,7 +106,13 @@ class TestReadiness:
 
 
 @pytest.mark.parametrize("path", ["/openapi.json"])
-async def test_openapi_documents_error_responses(client: httpx.AsyncClient, path: str) -> None:
+async def test_openapi_documents_error_responses(
+    client: httpx.AsyncClient, session: AsyncSession, path: str
+) -> None:
+    from tests.factories import login, make_store, make_stylist
+
+    stylist = await make_stylist(session, await make_store(session))
+    await login(client, stylist.email)  # the API description is for signed-in staff
     schema = (await client.get(path)).json()
     signup = schema["paths"]["/api/v1/auth/signup"]["post"]["responses"]
     assert {"201", "409", "422"} <= set(signup)
