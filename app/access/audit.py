@@ -15,9 +15,10 @@ from collections.abc import AsyncIterator, Iterable
 from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import text
+from sqlalchemy import String, text, type_coerce
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -66,12 +67,17 @@ def content_hash(
     detail: str | None,
     prev_hash: str,
 ) -> str:
-    """The row's hash: SHA-256 of its content in a fixed order, chained to the previous hash."""
+    """The row's hash: SHA-256 of its content in a fixed order, chained to the previous hash.
+
+    The content is the ``repr`` of a tuple of str, int and None: unambiguous (strings are
+    quoted and escaped) and computed in C, which keeps ``verify`` near a bare hash loop."""
     stamp = at.replace(tzinfo=None).isoformat(timespec="microseconds")
-    content = [id, stamp, actor_id, action, customer_id, list(fields), reason, ip, user_agent]
-    content += [detail, prev_hash]
-    encoded = json.dumps(content, ensure_ascii=False, separators=(",", ":"))
-    return hashlib.sha256(encoded.encode()).hexdigest()
+    return _digest((id, stamp, actor_id, action, customer_id, tuple(fields), reason, ip,
+                    user_agent, detail, prev_hash))  # fmt: skip
+
+
+def _digest(content: tuple[Any, ...]) -> str:
+    return hashlib.sha256(repr(content).encode()).hexdigest()
 
 
 async def _lock(session: AsyncSession) -> None:
@@ -139,13 +145,15 @@ class Verdict:
         return not self.problems
 
 
+# The time and the fields come as the driver gives them (text on SQLite), not through their
+# column types: verify turns them into the hashed form itself, far faster for a million rows.
 COLUMNS = (
     AuditEvent.id,
-    AuditEvent.at,
+    type_coerce(AuditEvent.at, String),
     AuditEvent.actor_id,
     AuditEvent.action,
     AuditEvent.customer_id,
-    AuditEvent.fields,
+    type_coerce(AuditEvent.fields, String),
     AuditEvent.reason,
     AuditEvent.ip,
     AuditEvent.user_agent,
@@ -155,11 +163,13 @@ COLUMNS = (
 )
 
 
-async def _rows(session: AsyncSession) -> AsyncIterator[tuple[Any, ...]]:
+async def _rows(session: AsyncSession) -> AsyncIterator[Any]:
+    """Every row in id order, in batches, through Core (no ORM objects: a million rows)."""
+    connection = await session.connection()
     after = 0
     while True:
         batch = (
-            await session.exec(
+            await connection.execute(
                 select(*COLUMNS)  # type: ignore[call-overload]
                 .where(col(AuditEvent.id) > after)
                 .order_by(col(AuditEvent.id))
@@ -171,6 +181,28 @@ async def _rows(session: AsyncSession) -> AsyncIterator[tuple[Any, ...]]:
         for row in batch:
             yield row
         after = batch[-1][0]
+
+
+def _stamp(at: Any) -> str:
+    """The hashed form of a stored time: SQLite hands back its text, PostgreSQL a datetime."""
+    if isinstance(at, datetime):
+        return at.replace(tzinfo=None).isoformat(timespec="microseconds")
+    text_ = str(at).replace(" ", "T", 1)
+    return text_ if "." in text_ else f"{text_}.000000"
+
+
+@lru_cache(maxsize=4096)
+def _fields_of(stored: str) -> tuple[str, ...]:
+    return tuple(json.loads(stored))
+
+
+def _fields(stored: Any) -> tuple[str, ...]:
+    """A few distinct field lists recur across a million rows: parse each text once."""
+    if stored is None:
+        return ()
+    if isinstance(stored, list):
+        return tuple(stored)
+    return _fields_of(stored)
 
 
 async def verify(session: AsyncSession) -> Verdict:
@@ -186,10 +218,9 @@ async def verify(session: AsyncSession) -> Verdict:
             problems.append(Problem(id_, "missing", gap))
         elif prev != expected_prev:
             problems.append(Problem(id_, "unlinked", "does not follow the row before it"))
-        again = content_hash(
-            id=id_, at=at, actor_id=actor, action=action, customer_id=customer,
-            fields=fields or [], reason=reason, ip=ip, user_agent=agent, detail=detail,
-            prev_hash=prev,
+        again = _digest(
+            (id_, _stamp(at), actor, action, customer, _fields(fields), reason, ip, agent,
+             detail, prev)
         )  # fmt: skip
         if again != h:
             problems.append(Problem(id_, "altered", "its content does not match its hash"))
