@@ -276,7 +276,7 @@ class TestWhoSeesTheWardrobe:
         await login(client, getattr(world, who).email)
         served = await client.get(item["photo_url"])
         assert served.status_code == 200 and served.headers["content-type"] == "image/jpeg"
-        assert served.headers["cache-control"].startswith("private")
+        assert served.headers["cache-control"] == "no-store"  # personal data: no cache at all
         assert not has_metadata(served.content)
         listed = await client.get(f"/api/v1/customers/{world.customer.id}/owned-items")
         assert listed.status_code == 200
