@@ -78,42 +78,38 @@ def unstorable_text(value: str) -> bool:
 _INT_LIMIT = 2**63
 
 
-def _has_unstorable(params: Any, depth: int = 0) -> bool:
+def _unstorable(params: Any, depth: int = 0) -> str | None:
+    """What in these statement parameters no database of ours can take: "text", "number" or
+    None. One walk per statement (this runs for every statement the app executes)."""
     if isinstance(params, str):
-        return unstorable_text(params)
+        return "text" if unstorable_text(params) else None
+    if isinstance(params, int) and not isinstance(params, bool):
+        return None if -_INT_LIMIT <= params < _INT_LIMIT else "number"
     if depth > 2 or params is None:
-        return False
+        return None
     if isinstance(params, dict):
-        return any(_has_unstorable(v, depth + 1) for v in params.values())
-    if isinstance(params, (list, tuple)):
-        return any(_has_unstorable(v, depth + 1) for v in params)
-    return False
+        params = params.values()
+    if isinstance(params, (list, tuple, type({}.values()))):
+        for value in params:
+            found = _unstorable(value, depth + 1)
+            if found:
+                return found
+    return None
 
 
 def _refuse_unstorable_text(
     _conn: Any, _cursor: Any, _statement: str, parameters: Any, _context: Any, _many: bool
 ) -> None:
-    # The last line of defence for the whole family "a 500 on text the database cannot take":
+    # The last line of defence for the whole family "a 500 on input the database cannot take":
     # any route that forgot its validator answers 422 and nothing of the statement is written
     # (the request's transaction rolls back on the error).
-    if _has_unstorable(parameters):
+    found = _unstorable(parameters)
+    if found == "text":
         raise InvalidInput(
             _("Please remove control characters (such as NUL) or broken characters from the text.")
         )
-    if _has_huge_int(parameters):
+    if found == "number":
         raise InvalidInput(_("A number is far too large. Please check what you entered."))
-
-
-def _has_huge_int(params: Any, depth: int = 0) -> bool:
-    if isinstance(params, int) and not isinstance(params, bool):
-        return not -_INT_LIMIT <= params < _INT_LIMIT
-    if depth > 2 or params is None:
-        return False
-    if isinstance(params, dict):
-        return any(_has_huge_int(v, depth + 1) for v in params.values())
-    if isinstance(params, (list, tuple)):
-        return any(_has_huge_int(v, depth + 1) for v in params)
-    return False
 
 
 def _configure_sqlite(engine: AsyncEngine) -> None:
