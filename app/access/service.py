@@ -9,6 +9,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 
+from sqlalchemy import event
+from sqlalchemy.orm import Session
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.access import audit, policy, watch
@@ -16,12 +18,16 @@ from app.access import repository as repo
 from app.access.models import ContactReveal
 from app.access.schemas import RevealIn
 from app.accounts.models import Role, User
+from app.booking.models import Appointment
+from app.chat.models import ChatMessage, Conversation
 from app.core.config import Settings
 from app.core.errors import InvalidInput, NotFound
 from app.core.i18n import N_
 from app.core.i18n import gettext as _
 from app.core.mail import Postman
 from app.core.types import utcnow
+from app.customer.models import Purchase
+from app.wardrobe.models import Reservation
 
 _windows = policy.Windows()
 _reveal_for = timedelta(minutes=15)
@@ -61,8 +67,34 @@ async def decide(
         return policy.Decision(True, policy.Relation.self)
     if viewer.role == Role.customer:
         return policy.HIDDEN
-    ties = await repo.ties_of(session, customer_id)
-    return policy.decide(await actor_of(session, viewer), ties, now or utcnow(), _windows)
+    return policy.decide(
+        await actor_of(session, viewer),
+        await _ties(session, customer_id),
+        now or utcnow(),
+        _windows,
+    )
+
+
+# A page asks about one customer several times (the profile, the wardrobe, the history): the
+# ties are read once per transaction and forgotten as soon as a flush writes a row they come
+# from (see _forget_ties), so a decision never rests on stale facts.
+_TIES = "access_ties"
+_TIE_TABLES = (Appointment, Conversation, ChatMessage, Purchase, Reservation, ContactReveal)
+
+
+async def _ties(session: AsyncSession, customer_id: int) -> policy.Ties:
+    known: dict[int, policy.Ties] = session.info.setdefault(_TIES, {})
+    if customer_id not in known:
+        known[customer_id] = await repo.ties_of(session, customer_id)
+    return known[customer_id]
+
+
+@event.listens_for(Session, "after_flush")
+def _forget_ties(session: Session, _context: object) -> None:
+    if _TIES in session.info and any(
+        isinstance(row, _TIE_TABLES) for row in (*session.new, *session.dirty, *session.deleted)
+    ):
+        session.info.pop(_TIES, None)
 
 
 async def require(
