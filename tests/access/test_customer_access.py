@@ -322,3 +322,50 @@ class TestReveal:
             assert shown.status_code == 303
             page = await client.get(shown.headers["location"])
         assert "090-1234-5678" in page.text and "h***@example.jp" in page.text
+
+
+def reveal_routes(app: FastAPI) -> list[tuple[str, bool]]:
+    """Every route that changes what a viewer sees of a customer (the reveals), from the table."""
+    found = []
+    for path, route in every_route(app.routes):
+        methods = getattr(route, "methods", None) or set()
+        if "{customer_id}" in path and "POST" in methods and path.endswith("/reveal"):
+            found.append((path, path.startswith("/api/")))
+    return sorted(found)
+
+
+# Who may reveal: only someone with masked fields (a stylist in her window). Those who see the
+# customer whole get 422 (nothing to reveal); everyone else what an unknown id gets.
+REVEALS = {"stylist in her care window"}
+WHOLE = {"the customer", "manager of the store", "admin"}
+
+
+async def test_every_reveal_route_for_every_actor(app: FastAPI, world: World) -> None:
+    routes = reveal_routes(app)
+    assert len(routes) == 2, routes  # the API and the staff page's form
+    failures = []
+    for actor, email in world.actors.items():
+        async with signed_in(app, email) as client:
+            for template, is_api in routes:
+                path = template.replace("{customer_id}", str(world.customer_id))
+                if is_api:
+                    body = {"fields": ["phone"], "reason": "session"}
+                    response = await client.post(path, json=body, headers=await api_headers(client))
+                else:
+                    token = await csrf_of(client, "/")
+                    form = {"csrf_token": token, "fields": "email", "reason": "session"}
+                    response = await client.post(path, data=form, follow_redirects=False)
+                status = response.status_code
+                if actor in REVEALS:
+                    wanted = {200} if is_api else {303}
+                elif actor in WHOLE and (is_api or actor != "the customer"):
+                    wanted = {422}
+                else:
+                    wanted = {401} if email is None and is_api else {303, 401, 403, 404}
+                if status not in wanted:
+                    failures.append(f"{actor} POST {path}: {status}, wanted {wanted}")
+                if actor not in REVEALS | WHOLE and (
+                    "090-1234-5678" in response.text or EMAIL in response.text
+                ):
+                    failures.append(f"{actor} POST {path}: contact data in the answer")
+    assert not failures, "\n".join(failures)
